@@ -1,0 +1,154 @@
+"""Write findings in the formats Prowler writes, with Prowler's own output code.
+
+Prowler is imported here, lazily, only when a Prowler-format file is written, so
+``rootkeys --version`` and ``--help`` stay fast. JUnit is ours (Prowler has none).
+
+Limitations: Prowler's ASFF writer leaves MANUAL findings out (Security Hub has no such
+state) and its SARIF writer keeps only FAIL findings; the json-ocsf and csv files
+always hold one finding per account.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+from xml.etree import ElementTree
+
+from rootkeys.catalog import CHECK_ID, compliance_map, control
+from rootkeys.decision import Status
+from rootkeys.results import ROOT_RESOURCE_NAME, AccountResult
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {
+    "json-ocsf": ".ocsf.json",
+    "csv": ".csv",
+    "json-asff": ".asff.json",
+    "sarif": ".sarif",
+    "junit": ".junit.xml",
+}
+FORMATS = tuple(SUFFIXES)
+
+
+def output_stem(directory: Path, name: str | None, when: datetime) -> Path:
+    """``rootkeys-output-<name>-<YYYYmmddHHMMSS>`` in ``directory``, as Prowler names files."""
+    label = f"-{name}" if name else ""
+    return directory / f"rootkeys-output{label}-{when:%Y%m%d%H%M%S}"
+
+
+def write_outputs(
+    results: Sequence[AccountResult],
+    formats: Sequence[str],
+    stem: Path,
+    auth_method: str,
+) -> list[Path]:
+    """Write every requested format; return the files written."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    prowler_formats = [name for name in formats if name != "junit"]
+    if prowler_formats:
+        findings = prowler_findings(results, auth_method)
+        written += [_write_prowler(name, findings, stem) for name in prowler_formats]
+    if "junit" in formats:
+        written.append(write_junit(results, Path(f"{stem}{SUFFIXES['junit']}")))
+    return written
+
+
+def prowler_findings(results: Sequence[AccountResult], auth_method: str) -> list[Any]:
+    """Our results as Prowler ``Finding`` objects."""
+    from prowler.lib.check.models import CheckMetadata
+
+    from rootkeys.generate import prowler_metadata
+
+    metadata = CheckMetadata.parse_obj(prowler_metadata())
+    now = datetime.now(timezone.utc)
+    return [_finding(result, metadata, now, auth_method) for result in results]
+
+
+def _finding(result: AccountResult, metadata: Any, now: datetime, auth_method: str) -> Any:
+    from prowler.lib.outputs.finding import Finding
+
+    if result.root_management and result.verdict.status is Status.FAIL:
+        metadata = metadata.copy(deep=True)
+        metadata.Remediation.Recommendation.Text = control()["remediation_centralized"]
+
+    return Finding(
+        auth_method=auth_method,
+        timestamp=now,
+        account_uid=result.account_id,
+        account_name=result.account_name or None,
+        metadata=metadata,
+        uid=f"prowler-aws-{CHECK_ID}-{result.account_id}-{result.region}-{ROOT_RESOURCE_NAME}",
+        status=result.verdict.status.value,
+        status_extended=result.verdict.status_extended,
+        muted=result.muted,
+        resource_uid=result.resource_arn,
+        resource_metadata={"account_id": result.account_id, "arn": result.resource_arn},
+        resource_name=ROOT_RESOURCE_NAME,
+        resource_details="",
+        partition=result.partition,
+        region=result.region,
+        compliance=compliance_map(),
+    )
+
+
+def _write_prowler(name: str, findings: list[Any], stem: Path) -> Path:
+    path = Path(f"{stem}{SUFFIXES[name]}")
+    writer = _writer_class(name)(findings=findings, file_path=str(path))
+    writer.batch_write_data_to_file()
+    if not path.exists():
+        # Prowler writes no file when nothing is left after its own filtering.
+        path.write_text("[]\n" if path.suffix == ".json" else "", encoding="utf-8")
+    return path
+
+
+def _writer_class(name: str) -> Any:
+    if name == "json-ocsf":
+        from prowler.lib.outputs.ocsf.ocsf import OCSF
+
+        return OCSF
+    if name == "csv":
+        from prowler.lib.outputs.csv.csv import CSV
+
+        return CSV
+    if name == "json-asff":
+        from prowler.lib.outputs.asff.asff import ASFF
+
+        return ASFF
+    from prowler.lib.outputs.sarif.sarif import SARIF
+
+    return SARIF
+
+
+def write_junit(results: Sequence[AccountResult], path: Path) -> Path:
+    """A JUnit report: one test case per account; FAIL is a failure, MANUAL an error."""
+    failures = sum(1 for r in results if r.verdict.status is Status.FAIL and not r.muted)
+    errors = sum(1 for r in results if r.verdict.status is Status.MANUAL and not r.muted)
+    suite = ElementTree.Element(
+        "testsuite",
+        name=CHECK_ID,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped=str(sum(1 for r in results if r.muted)),
+    )
+    for result in results:
+        _junit_case(suite, result)
+
+    ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def _junit_case(suite: ElementTree.Element, result: AccountResult) -> None:
+    case = ElementTree.SubElement(
+        suite, "testcase", classname=CHECK_ID, name=f"{result.account_id} {result.resource_arn}"
+    )
+    text = result.verdict.status_extended
+    if result.muted:
+        ElementTree.SubElement(case, "skipped", message=f"muted: {text}")
+    elif result.verdict.status is Status.FAIL:
+        ElementTree.SubElement(case, "failure", message=text, type="FAIL")
+    elif result.verdict.status is Status.MANUAL:
+        ElementTree.SubElement(case, "error", message=text, type="MANUAL")

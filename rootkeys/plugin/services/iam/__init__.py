@@ -1,0 +1,1 @@
+"""Package path Prowler expects of an entry-point check: <root>.services.<service>.<check>."""
