@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -105,7 +106,7 @@ def read_report(
     """Generate (when needed) and read the credential report, waiting at most ``wait``."""
     deadline = time.monotonic() + wait.timeout
     pause = wait.first_pause
-    outcome: Report | Failure = Failure("iam:GenerateCredentialReport", "NotAttempted")
+    waiting = Failure("iam:GenerateCredentialReport", "NotAttempted")
     generate = True
 
     for _ in range(MAX_POLLS):
@@ -114,6 +115,7 @@ def read_report(
             return outcome, None
         if outcome.code not in WAIT_CODES | REGENERATE_CODES:
             return None, outcome
+        waiting = outcome
         generate = outcome.code in REGENERATE_CODES
 
         remaining = deadline - time.monotonic()
@@ -123,7 +125,7 @@ def read_report(
         pause = min(pause * 2, wait.max_pause)
 
     log.warning("account %s: credential report not ready after %g s", account_id, wait.timeout)
-    return None, Failure(outcome.source, outcome.code, f"not ready after {wait.timeout:g} s")
+    return None, Failure(waiting.source, waiting.code, f"not ready after {wait.timeout:g} s")
 
 
 def read_root_management(iam: Any) -> bool | None:

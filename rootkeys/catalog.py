@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 CHECK_ID = "iam_root_access_key_absent"
 

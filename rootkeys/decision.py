@@ -49,9 +49,11 @@ def decide(evidence: Evidence, options: Options = Options()) -> Verdict:
 
 
 def _summary_says_none(report: Report | None) -> Verdict:
-    listed = report.root.keys if report and report.root else ()
-    if not listed:
-        return Verdict(Status.PASS, "The root user has no access keys, according to the account summary.")
+    if report is None or report.root is None or not report.root.keys:
+        return Verdict(
+            Status.PASS, "The root user has no access keys, according to the account summary."
+        )
+    listed = report.root.keys
 
     return Verdict(
         Status.PASS,

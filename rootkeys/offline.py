@@ -77,7 +77,9 @@ def _from_cli_json(text: str, path: Path) -> tuple[str, datetime | None]:
     data = _json_object(text, path)
     content = data.get("Content")
     if not isinstance(content, str):
-        raise InputError(f"{path}: the JSON has no Content field (is it get-credential-report output?)")
+        raise InputError(
+            f"{path}: the JSON has no Content field (is it get-credential-report output?)"
+        )
     try:
         decoded = base64.b64decode(content, validate=True)
         csv_text = decode_content(decoded)

@@ -11,9 +11,10 @@ always hold one finding per account.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from xml.etree import ElementTree
 
 from rootkeys.catalog import CHECK_ID, compliance_map, control
@@ -78,7 +79,7 @@ def _finding(result: AccountResult, metadata: Any, now: datetime, auth_method: s
         auth_method=auth_method,
         timestamp=now,
         account_uid=result.account_id,
-        account_name=result.account_name or None,
+        account_name=result.account_name,
         metadata=metadata,
         uid=f"prowler-aws-{CHECK_ID}-{result.account_id}-{result.region}-{ROOT_RESOURCE_NAME}",
         status=result.verdict.status.value,
@@ -94,6 +95,10 @@ def _finding(result: AccountResult, metadata: Any, now: datetime, auth_method: s
     )
 
 
+class OutputError(Exception):
+    """A file was written with fewer findings than there are accounts."""
+
+
 def _write_prowler(name: str, findings: list[Any], stem: Path) -> Path:
     path = Path(f"{stem}{SUFFIXES[name]}")
     writer = _writer_class(name)(findings=findings, file_path=str(path))
@@ -101,6 +106,12 @@ def _write_prowler(name: str, findings: list[Any], stem: Path) -> Path:
     if not path.exists():
         # Prowler writes no file when nothing is left after its own filtering.
         path.write_text("[]\n" if path.suffix == ".json" else "", encoding="utf-8")
+
+    # Prowler's writers log a finding they cannot convert and go on; we do not.
+    if name in ("json-ocsf", "csv") and len(writer.data) != len(findings):
+        raise OutputError(
+            f"{path}: {len(writer.data)} of {len(findings)} findings could be written"
+        )
     return path
 
 

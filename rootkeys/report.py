@@ -107,7 +107,9 @@ def _key_slot(row: list[str], header: dict[str, int], number: int) -> KeySlot | 
 
     if not active and rotated is None:
         if rotated_text.lower() not in NOT_A_DATE:
-            raise ReportFormatError(f"{prefix}last_rotated has the unreadable value {rotated_text!r}")
+            raise ReportFormatError(
+                f"{prefix}last_rotated has the unreadable value {rotated_text!r}"
+            )
         return None
 
     return KeySlot(

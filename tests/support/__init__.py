@@ -1,0 +1,1 @@
+"""Test support: a moto server that models the root user, and helpers to drive it."""

@@ -1,0 +1,240 @@
+"""Extends moto so it models what it leaves out about the AWS account root user.
+
+moto 5.x has no ``<root_account>`` row in the credential report, always answers
+``AccountAccessKeysPresent: 0``, and has no ``iam:ListOrganizationsFeatures``. This
+module patches moto's IAM backend and responses (in this process; run the server with
+``ThreadedMotoServer``) so a test can:
+
+* give an account's root user access keys (``RootModel.add_key``), active or inactive;
+* get them back, as AWS does, from ``GetAccountSummary`` (1 when any key exists) and in
+  the ``<root_account>`` row of the credential report;
+* keep the report stale: like AWS, a report is generated once and reused until it is
+  expired (``expire_report``), so keys added or deleted later are not in it;
+* drop the root row or the summary field, as seen on some partitions;
+* set the organization's features (``RootCredentialsManagement``);
+* inject faults at the API: an error code for the next N calls of an action, or a delay.
+
+Everything is reset by ``RootModel.reset``. Nothing here touches rootkeys' own code.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.iam.exceptions import IAMException
+from moto.iam.models import AccountSummary, IAMBackend
+from moto.iam.responses import IamResponse as IAMResponse
+
+DATE = "%Y-%m-%dT%H:%M:%S+00:00"
+FAULTABLE = (
+    "get_account_summary",
+    "generate_credential_report",
+    "get_credential_report",
+    "list_organizations_features",
+)
+
+
+@dataclass
+class RootKey:
+    slot: int
+    active: bool = True
+    last_rotated: datetime = field(
+        default_factory=lambda: datetime(2024, 1, 2, tzinfo=timezone.utc)
+    )
+    last_used: datetime | None = None
+    service: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class Fault:
+    code: str
+    times: int
+    message: str = "injected by the test"
+    account: str | None = None
+
+
+@dataclass
+class Snapshot:
+    generated: datetime
+    keys: list[RootKey]
+
+
+class RootModel:
+    """The root user state per account, and the faults to inject."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.keys: dict[str, list[RootKey]] = {}
+            self.snapshots: dict[str, Snapshot] = {}
+            self.no_root_row: set[str] = set()
+            self.no_summary_field: set[str] = set()
+            self.features: list[str] = []
+            self.faults: dict[str, list[Fault]] = {}
+            self.delays: dict[str, float] = {}
+            self.calls: list[tuple[str, str]] = []
+            self.report_ready_after: int = 0
+
+    def add_key(self, account: str, slot: int = 1, **details: Any) -> RootKey:
+        key = RootKey(slot=slot, **details)
+        with self._lock:
+            self.keys.setdefault(account, []).append(key)
+        return key
+
+    def delete_keys(self, account: str) -> None:
+        with self._lock:
+            self.keys.pop(account, None)
+
+    def expire_report(self, account: str) -> None:
+        with self._lock:
+            self.snapshots.pop(account, None)
+
+    def fail(self, action: str, code: str, times: int = 1000, account: str | None = None) -> None:
+        """The next ``times`` calls of ``action`` (snake_case) answer with ``code``."""
+        with self._lock:
+            self.faults.setdefault(action, []).append(Fault(code, times, account=account))
+
+    def delay(self, action: str, seconds: float) -> None:
+        with self._lock:
+            self.delays[action] = seconds
+
+    def count(self, action: str, account: str | None = None) -> int:
+        return sum(1 for a, acct in self.calls if a == action and account in (None, acct))
+
+    # -- used by the patches -------------------------------------------------------
+
+    def _take_fault(self, action: str, account: str) -> Fault | None:
+        with self._lock:
+            self.calls.append((action, account))
+            for fault in self.faults.get(action, []):
+                if fault.times > 0 and fault.account in (None, account):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _snapshot(self, account: str) -> Snapshot:
+        with self._lock:
+            if account not in self.snapshots:
+                keys = [RootKey(**vars(key)) for key in self.keys.get(account, [])]
+                self.snapshots[account] = Snapshot(datetime.now(timezone.utc), keys)
+            return self.snapshots[account]
+
+    def _root_row(self, account: str, partition: str) -> str:
+        snapshot = self._snapshot(account)
+        slots = {key.slot: key for key in snapshot.keys}
+        fields = [
+            "<root_account>", f"arn:{partition}:iam::{account}:root",
+            "2020-01-01T00:00:00+00:00", "not_supported", "no_information",
+            "not_supported", "not_supported", "true",
+        ]
+        for number in (1, 2):
+            fields += _slot_fields(slots.get(number))
+        fields += ["false", "N/A", "false", "N/A"]
+        return ",".join(fields) + "\n"
+
+
+def _slot_fields(key: RootKey | None) -> list[str]:
+    if key is None:
+        return ["false", "N/A", "N/A", "N/A", "N/A"]
+    return [
+        "true" if key.active else "false",
+        key.last_rotated.strftime(DATE),
+        key.last_used.strftime(DATE) if key.last_used else "N/A",
+        key.region or "N/A",
+        key.service or "N/A",
+    ]
+
+
+MODEL = RootModel()
+_installed = False
+
+
+def install() -> RootModel:
+    """Patch moto (once per process) and return the shared model."""
+    global _installed
+    if _installed:
+        return MODEL
+    _installed = True
+
+    # moto sets this attribute to 0 in __init__; the setter ignores that.
+    AccountSummary._account_access_keys_present = property(  # type: ignore
+        _keys_present, lambda summary, value: None
+    )
+    original_report = IAMBackend.get_credential_report
+    IAMBackend.get_credential_report = _with_root_row(original_report)  # type: ignore
+    IAMResponse.get_credential_report = _report_response  # type: ignore
+    IAMResponse.list_organizations_features = _features_response  # type: ignore
+    original_summary = IAMResponse.get_account_summary
+    IAMResponse.get_account_summary = _summary_response(original_summary)  # type: ignore
+    for action in FAULTABLE:
+        setattr(IAMResponse, action, _faulty(action, getattr(IAMResponse, action)))
+    return MODEL
+
+
+def _keys_present(summary: AccountSummary) -> int:
+    return 1 if MODEL.keys.get(summary._iam_backend.account_id) else 0
+
+
+def _with_root_row(original: Callable[[IAMBackend], str]) -> Callable[[IAMBackend], str]:
+    def get_credential_report(backend: IAMBackend) -> str:
+        report = original(backend)
+        if backend.account_id in MODEL.no_root_row:
+            return report
+        header, _, users = report.partition("\n")
+        root = MODEL._root_row(backend.account_id, backend.partition)
+        return f"{header}\n{root}{users}"
+
+    return get_credential_report
+
+
+def _report_response(self: IAMResponse) -> Any:
+    from moto.core.responses import ActionResult
+
+    content = self.backend.get_credential_report()
+    generated = MODEL._snapshot(self.current_account).generated
+    return ActionResult(
+        {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated.strftime(DATE)}
+    )
+
+
+def _features_response(self: IAMResponse) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult({"OrganizationId": "o-rootkeystest", "EnabledFeatures": MODEL.features})
+
+
+def _summary_response(original: Callable[[IAMResponse], Any]) -> Callable[[IAMResponse], Any]:
+    def get_account_summary(self: IAMResponse) -> Any:
+        response = original(self)
+        if self.current_account not in MODEL.no_summary_field:
+            return response
+        summary = dict(self.backend.get_account_summary().summary_map)
+        summary.pop("AccountAccessKeysPresent")
+        from moto.core.responses import ActionResult
+
+        return ActionResult({"SummaryMap": summary})
+
+    return get_account_summary
+
+
+def _faulty(action: str, original: Callable[[IAMResponse], Any]) -> Callable[[IAMResponse], Any]:
+    def call(self: IAMResponse) -> Any:
+        pause = MODEL.delays.get(action)
+        if pause:
+            time.sleep(pause)
+        fault = MODEL._take_fault(action, self.current_account)
+        if fault is not None:
+            raise IAMException(fault.code, fault.message)
+        return original(self)
+
+    call.__name__ = action
+    return call
