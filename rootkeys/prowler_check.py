@@ -21,7 +21,7 @@ from prowler.providers.common.provider import Provider
 from rootkeys.aws import ReportWait, evaluate_account, read_root_management
 from rootkeys.catalog import control
 from rootkeys.decision import Options, Status
-from rootkeys.results import ROOT_RESOURCE_NAME, AccountResult, could_not_evaluate
+from rootkeys.results import ROOT_RESOURCE_NAME, AccountResult, could_not_evaluate, iam_region
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ class RootAccessKeyCheck(Check):
         provider = Provider.get_global_provider()
         account_id = provider.identity.account
         partition = provider.identity.partition
-        region = provider.get_global_region()
+        # The partition's IAM region, the same one `rootkeys scan` files findings under.
+        region = iam_region(partition)
 
         try:
             result = self._evaluate(provider, account_id, partition, region)
