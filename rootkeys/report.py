@@ -57,9 +57,9 @@ def parse_root_row(content: bytes | str) -> RootRow | None:
     root_rows = [row for row in rows[1:] if row and _field(row, header, "user") == ROOT_ROW_USER]
 
     for number, row in enumerate(rows[1:], start=2):
-        if row and len(row) != len(header):
+        if row and len(row) != len(rows[0]):
             raise ReportFormatError(
-                f"line {number} has {len(row)} fields where the header has {len(header)}"
+                f"line {number} has {len(row)} fields where the header has {len(rows[0])}"
             )
 
     if len(root_rows) > 1:
@@ -81,6 +81,12 @@ def _read_rows(text: str) -> list[list[str]]:
 
 def _header(row: list[str]) -> dict[str, int]:
     header = {name.strip().lower(): index for index, name in enumerate(row)}
+    if len(header) != len(row):
+        # Two columns of one name: which of them holds the key state cannot be known.
+        names = [name.strip().lower() for name in row]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        listed = ", ".join(map(repr, twice))
+        raise ReportFormatError(f"the report has the column(s) {listed} twice")
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise ReportFormatError("the report lacks the column(s) " + ", ".join(missing))
