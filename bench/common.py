@@ -297,6 +297,36 @@ def side_row(label: str, runs: Sequence[Measured]) -> list[str]:
 SIDE_HEADERS = ["command", "median s", "min s", "max s", "peak RSS MB", "requests/run"]
 
 
+@dataclass
+class Case:
+    """One account state measured pair by pair, and the ratio ours/theirs it must meet."""
+
+    label: str
+    target: float
+    ours: list[Measured]
+    theirs: list[Measured]
+
+
+def comparison(title: str, ours: str, theirs: str, cases: Sequence[Case]) -> str:
+    """The timing table of both sides per case, then the ratio table with its verdicts."""
+    rows = []
+    ratios = []
+    for case in cases:
+        rows += [[case.label, *side_row(ours, case.ours)]]
+        rows += [[case.label, *side_row(theirs, case.theirs)]]
+        ratio = ratio_spread(case.ours, case.theirs)
+        ratios.append([
+            case.label, str(len(case.ours)), f"{ratio.median:.3f}", f"{ratio.low:.3f}",
+            f"{ratio.high:.3f}", f"<= {case.target:g}", verdict(ratio.median <= case.target),
+        ])
+    ratio_headers = ["account", "pairs", "ours/theirs median", "min", "max", "target", "verdict"]
+    return "\n\n".join([
+        title,
+        markdown_table(["account", *SIDE_HEADERS], rows),
+        markdown_table(ratio_headers, ratios),
+    ])
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
     lines = [_table_line(headers, widths), _table_line(["-" * w for w in widths], widths)]

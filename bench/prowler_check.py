@@ -18,20 +18,16 @@ from bench.common import (
     ACCOUNT,
     OUR_CHECK,
     PROWLER_CHECK,
-    SIDE_HEADERS,
-    Measured,
+    Case,
     Side,
+    comparison,
     default_env,
-    markdown_table,
     measure_pairs,
     moto_server,
     progress,
     prowler_command,
-    ratio_spread,
     runs_argument,
     seed_users_and_roles,
-    side_row,
-    verdict,
     warm_up,
     work_folder,
 )
@@ -42,9 +38,6 @@ THEIRS = Side(PROWLER_CHECK, lambda out: prowler_command(PROWLER_CHECK, out), fi
 THEIRS_KEY = Side(PROWLER_CHECK, THEIRS.command, findings=1)
 # The ratio ours/theirs each case must not exceed.
 TARGETS = {"empty": 1.0, "large": 0.5}
-
-Case = tuple[str, str, list[Measured], list[Measured]]
-
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.prowler_check", description=__doc__)
@@ -76,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         progress("empty account")
         pairs = measure_pairs(OURS, theirs, env, work / "empty", args.runs)
-        cases.append(("empty", "empty account", *pairs))
+        cases.append(Case("empty account", TARGETS["empty"], *pairs))
 
         if args.large:
             seed_users_and_roles(server, args.large, args.large)
@@ -84,29 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             label = f"{args.large:,} users + {args.large:,} roles"
             progress(label)
             pairs = measure_pairs(OURS, theirs, env, work / "large", runs)
-            cases.append(("large", label, *pairs))
+            cases.append(Case(label, TARGETS["large"], *pairs))
 
-    print(report(cases))
+    title = "### Inside Prowler: `prowler aws -c <check>`"
+    print(comparison(title, OURS.label, theirs.label, cases))
     return 0
-
-
-def report(cases: Sequence[Case]) -> str:
-    rows = []
-    ratios = []
-    for key, label, ours, theirs in cases:
-        rows += [[label, *side_row(OURS.label, ours)], [label, *side_row(THEIRS.label, theirs)]]
-        ratio = ratio_spread(ours, theirs)
-        target = TARGETS[key]
-        ratios.append([
-            label, str(len(ours)), f"{ratio.median:.2f}", f"{ratio.low:.2f}", f"{ratio.high:.2f}",
-            f"<= {target:g}", verdict(ratio.median <= target),
-        ])
-    ratio_headers = ["account", "pairs", "ours/theirs median", "min", "max", "target", "verdict"]
-    return "\n\n".join([
-        "### Inside Prowler: `prowler aws -c <check>`",
-        markdown_table(["account", *SIDE_HEADERS], rows),
-        markdown_table(ratio_headers, ratios),
-    ])
 
 
 if __name__ == "__main__":
