@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -129,9 +130,13 @@ def moto_server() -> Iterator[MotoServer]:
 
 @dataclass
 class Measured:
+    """One run: wall time, exit code, peak RSS, and the CPU time of the child and server."""
+
     seconds: float
     returncode: int
     rss_mb: float
+    cpu: float = 0.0
+    server_cpu: float = 0.0
     requests: Counter[str] = field(default_factory=Counter)
     findings: int | None = None
 
@@ -143,6 +148,7 @@ class Measured:
 def run_timed(command: Sequence[str], env: dict[str, str], log: Path) -> Measured:
     """Run one child to its end; its wall time, exit code, peak RSS and server requests."""
     COUNTER.take()
+    server_start = _own_cpu()
     with log.open("wb") as output:
         start = time.perf_counter()
         child = subprocess.Popen(
@@ -156,8 +162,17 @@ def run_timed(command: Sequence[str], env: dict[str, str], log: Path) -> Measure
             timer.cancel()
         seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
+    server_cpu = _own_cpu() - server_start
+    cpu = usage.ru_utime + usage.ru_stime
     # Linux reports ru_maxrss in KiB.
-    return Measured(seconds, child.returncode, usage.ru_maxrss / 1024, COUNTER.take())
+    rss = usage.ru_maxrss / 1024
+    return Measured(seconds, child.returncode, rss, cpu, server_cpu, COUNTER.take())
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process: while a child runs, that is the moto server's work."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def executable(name: str) -> str:
@@ -288,13 +303,18 @@ def side_row(label: str, runs: Sequence[Measured]) -> list[str]:
     time_ = seconds_spread(runs)
     rss = statistics.median(run.rss_mb for run in runs)
     requests = statistics.median(run.total_requests for run in runs)
+    cpu = statistics.median(run.cpu for run in runs)
+    server = statistics.median(run.server_cpu for run in runs)
     return [
         label, f"{time_.median:.2f}", f"{time_.low:.2f}", f"{time_.high:.2f}",
-        f"{rss:.0f}", f"{requests:g}",
+        f"{cpu:.2f}", f"{server:.2f}", f"{rss:.0f}", f"{requests:g}",
     ]
 
 
-SIDE_HEADERS = ["command", "median s", "min s", "max s", "peak RSS MB", "requests/run"]
+SIDE_HEADERS = [
+    "command", "median s", "min s", "max s", "CPU s", "server CPU s", "peak RSS MB",
+    "requests/run",
+]
 
 
 @dataclass
