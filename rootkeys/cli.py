@@ -7,13 +7,20 @@ sub-command that needs them, so ``rootkeys --version`` and ``--help`` stay fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rootkeys import __version__
+
+if TYPE_CHECKING:
+    from rootkeys.mutelist import Mutelist
+    from rootkeys.scan import ScanRequest
 
 EXIT_PASS, EXIT_MANUAL, EXIT_USAGE, EXIT_FAIL = 0, 1, 2, 3
 STATUSES = ("PASS", "FAIL", "MANUAL")
@@ -54,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     _add_evaluate(commands)
+    _add_scan(commands)
     return parser
 
 
@@ -128,6 +136,237 @@ def run_evaluate(args: argparse.Namespace) -> int:
     verdict = decide(evidence, Options(inactive_keys_pass=args.inactive_keys_pass))
     result = AccountResult(evidence.account_id, evidence.partition, verdict)
     return finish([result], args, name=evidence.account_id, auth_method="offline files")
+
+
+def _add_scan(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "scan",
+        help="scan live AWS accounts: yours, chosen ones, or a whole organization",
+        description="Read the account summary and credential report of each account and "
+        "decide the control. Credentials come from the standard AWS chain (environment, "
+        "profile, SSO, instance role). Without --organization or --accounts, only the "
+        "caller's account is scanned.",
+    )
+    _add_scan_credentials(parser)
+    _add_scan_accounts(parser)
+    _add_scan_limits(parser)
+    parser.add_argument(
+        "--mutelist-file", type=Path, metavar="FILE",
+        help="a Prowler-format mutelist (YAML); muted findings are written as MUTED and do "
+        "not fail the gate",
+    )
+    add_output_arguments(parser)
+    parser.set_defaults(run=run_scan)
+
+
+def _add_scan_credentials(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("credentials")
+    group.add_argument("--profile", metavar="NAME", help="AWS profile (default: the chain's)")
+    group.add_argument(
+        "--role-arn", type=_role_arn, metavar="ARN",
+        help="assume this role first and scan as it",
+    )
+    group.add_argument("--external-id", metavar="ID", help="external id for --role-arn")
+    group.add_argument(
+        "--region", metavar="REGION",
+        help="STS region; needed only outside the commercial partition when the profile "
+        "names none (e.g. us-gov-west-1, cn-north-1)",
+    )
+
+
+def _add_scan_accounts(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("accounts")
+    group.add_argument(
+        "--organization", action="store_true",
+        help="scan every account of the caller's organization (suspended ones are skipped)",
+    )
+    group.add_argument(
+        "--org-role", metavar="NAME",
+        help="role assumed in each account other than the caller's "
+        "(default: OrganizationAccountAccessRole)",
+    )
+    group.add_argument(
+        "--accounts", nargs="+", type=_account_id, metavar="ID", default=[],
+        help="scan these accounts (with --organization: only these of the organization)",
+    )
+    group.add_argument(
+        "--accounts-file", type=Path, metavar="FILE",
+        help="like --accounts, one id per line; '#' starts a comment",
+    )
+    group.add_argument(
+        "--shard", type=_shard, metavar="K/N",
+        help="scan only the K-th of N equal shares of the sorted account list",
+    )
+    group.add_argument(
+        "--workers", type=_positive_int, default=16, metavar="N",
+        help="accounts scanned at the same time (default: 16)",
+    )
+
+
+def _add_scan_limits(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS calls")
+    group.add_argument(
+        "--max-attempts", type=_positive_int, default=5, metavar="N",
+        help="attempts per call, with botocore's standard retry mode (default: 5)",
+    )
+    group.add_argument(
+        "--connect-timeout", type=_positive_float, default=10.0, metavar="SECONDS",
+        help="connection timeout per attempt (default: 10)",
+    )
+    group.add_argument(
+        "--read-timeout", type=_positive_float, default=30.0, metavar="SECONDS",
+        help="read timeout per attempt (default: 30)",
+    )
+    group.add_argument(
+        "--report-wait", type=_positive_float, default=60.0, metavar="SECONDS",
+        help="how long to wait for a credential report to be generated (default: 60)",
+    )
+
+
+def _account_id(value: str) -> str:
+    from rootkeys.organization import parse_account_id
+
+    try:
+        return parse_account_id(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _shard(value: str) -> tuple[int, int]:
+    from rootkeys.organization import parse_shard
+
+    try:
+        return parse_shard(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _role_arn(value: str) -> str:
+    parts = value.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[5].startswith(
+        "role/"
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)"
+        )
+    _account_id(parts[4])
+    return value
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0")
+    return number
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    request, mutelist = _scan_request(args)
+
+    from rootkeys.mutelist import apply_mutelist
+    from rootkeys.organization import OrganizationError
+    from rootkeys.scan import CredentialError, run
+
+    with contextlib.ExitStack() as stack:
+        try:
+            outcome = run(request, _progress(stack))
+        except (CredentialError, OrganizationError) as error:
+            raise UsageError(str(error)) from None
+
+    for member in outcome.skipped:
+        print(f"{member.account_id}  skipped: the account is {member.state}")
+    results = apply_mutelist(mutelist, outcome.results) if mutelist else outcome.results
+    return finish(results, args, name=outcome.name, auth_method=outcome.auth_method)
+
+
+def _scan_request(args: argparse.Namespace) -> tuple[ScanRequest, Mutelist | None]:
+    """The scan the arguments ask for, checked; ``UsageError`` when they do not fit."""
+    from rootkeys.aws import ReportWait
+    from rootkeys.decision import Options
+    from rootkeys.scan import DEFAULT_ORG_ROLE, Connection, ScanRequest
+
+    accounts = tuple(args.accounts) + tuple(_accounts_file(args.accounts_file))
+    _check_scan_combination(args, bool(accounts))
+    connection = Connection(
+        profile=args.profile, role_arn=args.role_arn, external_id=args.external_id,
+        region=args.region, max_attempts=args.max_attempts,
+        connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
+    )
+    request = ScanRequest(
+        connection=connection, organization=args.organization, accounts=accounts,
+        shard=args.shard, org_role=args.org_role or DEFAULT_ORG_ROLE, workers=args.workers,
+        options=Options(inactive_keys_pass=args.inactive_keys_pass),
+        wait=ReportWait(timeout=args.report_wait),
+    )
+    return request, _mutelist(args.mutelist_file)
+
+
+def _check_scan_combination(args: argparse.Namespace, accounts: bool) -> None:
+    many = args.organization or accounts
+    if args.external_id and not args.role_arn:
+        raise UsageError("--external-id needs --role-arn")
+    if args.shard and not many:
+        raise UsageError("--shard needs --organization, --accounts or --accounts-file")
+    if args.org_role and not many:
+        raise UsageError("--org-role needs --organization, --accounts or --accounts-file")
+    if args.org_role and not re.fullmatch(r"[\w+=,.@/-]{1,512}", args.org_role):
+        raise UsageError(f"--org-role: {args.org_role!r} is not a role name")
+
+
+def _accounts_file(path: Path | None) -> list[str]:
+    from rootkeys.organization import read_account_ids
+
+    if path is None:
+        return []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return read_account_ids(handle)
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"{path}: {error}") from None
+
+
+def _mutelist(path: Path | None) -> Mutelist | None:
+    from rootkeys.mutelist import MutelistError, load_mutelist
+
+    if path is None:
+        return None
+    try:
+        return load_mutelist(path)
+    except MutelistError as error:
+        raise UsageError(str(error)) from None
+
+
+def _progress(stack: contextlib.ExitStack) -> Callable[[int], Callable[[], None]] | None:
+    """A progress bar on stderr for many accounts on a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def start(total: int) -> Callable[[], None]:
+        if total < 2:
+            return lambda: None
+        from alive_progress import alive_bar
+
+        bar = stack.enter_context(
+            alive_bar(total, file=sys.stderr, title="rootkeys", enrich_print=False)
+        )
+        return lambda: bar()
+
+    return start
 
 
 def finish(results: list, args: argparse.Namespace, name: str, auth_method: str) -> int:

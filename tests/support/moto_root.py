@@ -12,6 +12,13 @@ module patches moto's IAM backend and responses (in this process; run the server
   expired (``expire_report``), so keys added or deleted later are not in it;
 * drop the root row or the summary field, as seen on some partitions;
 * set the organization's features (``RootCredentialsManagement``);
+* make ``sts:AssumeRole`` into chosen accounts answer ``AccessDenied``, as AWS does when
+  the role is missing or does not trust the caller (moto assumes any role, even one
+  that does not exist: ``RootModel.roles_missing``);
+* serve an organization of a thousand accounts in linear time: moto finds the account
+  of a request's access key by visiting every account's IAM backend in every partition,
+  creating the missing ones, on each request; the patched lookup visits only the
+  backends that exist (an access key cannot be in one that does not), same answer;
 * inject faults at the API: an error code for the next N calls of an action, or a delay.
 
 Everything is reset by ``RootModel.reset``. Nothing here touches rootkeys' own code.
@@ -26,9 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from moto.iam import models as iam_models
 from moto.iam.exceptions import IAMException
 from moto.iam.models import AccountSummary, IAMBackend
 from moto.iam.responses import IamResponse as IAMResponse
+from moto.sts.exceptions import STSClientError
+from moto.sts.responses import TokenResponse
 
 DATE = "%Y-%m-%dT%H:%M:%S+00:00"
 FAULTABLE = (
@@ -83,6 +93,7 @@ class RootModel:
             self.delays: dict[str, float] = {}
             self.calls: list[tuple[str, str]] = []
             self.report_ready_after: int = 0
+            self.roles_missing: set[str] = set()
 
     def add_key(self, account: str, slot: int = 1, **details: Any) -> RootKey:
         key = RootKey(slot=slot, **details)
@@ -177,6 +188,9 @@ def install() -> RootModel:
     IAMResponse.get_account_summary = _summary_response(original_summary)  # type: ignore
     for action in FAULTABLE:
         setattr(IAMResponse, action, _faulty(action, getattr(IAMResponse, action)))
+    TokenResponse.assume_role = _assume_role_response(TokenResponse.assume_role)  # type: ignore
+    # moto.core.responses imports this name at each request, so the module attribute counts.
+    iam_models.get_account_id_from = _account_of_key
     return MODEL
 
 
@@ -238,3 +252,34 @@ def _faulty(action: str, original: Callable[[IAMResponse], Any]) -> Callable[[IA
 
     call.__name__ = action
     return call
+
+
+def _assume_role_response(
+    original: Callable[[TokenResponse], Any],
+) -> Callable[[TokenResponse], Any]:
+    """AssumeRole that is refused for accounts in ``roles_missing``; also counted and faultable."""
+
+    def assume_role(self: TokenResponse) -> Any:
+        role_arn = self._get_param("RoleArn") or ""
+        parts = role_arn.split(":")
+        account = parts[4] if len(parts) > 5 else ""
+        fault = MODEL._take_fault("assume_role", account)
+        if fault is not None:
+            raise STSClientError(fault.code, fault.message)
+        if account in MODEL.roles_missing:
+            raise STSClientError(
+                "AccessDenied", f"not authorized to perform sts:AssumeRole on {role_arn}"
+            )
+        return original(self)
+
+    return assume_role
+
+
+def _account_of_key(access_key: str) -> str:
+    """The account whose IAM backend holds ``access_key``; moto's default account if none."""
+    for account_id, backends in list(iam_models.iam_backends.items()):
+        # dict.values: only the partitions' backends already made; [] would make the rest.
+        for backend in list(dict.values(backends)):
+            if access_key in backend.access_keys:
+                return str(account_id)
+    return str(iam_models.DEFAULT_ACCOUNT_ID)
