@@ -32,6 +32,7 @@ ACCOUNT_ACTIONS = (
 )
 ORGANIZATION_ACTIONS = ("iam:ListOrganizationsFeatures",)
 
+GENERATE = "iam:GenerateCredentialReport"
 WAIT_CODES = frozenset({"ReportInProgress", "LimitExceeded"})
 REGENERATE_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
 MAX_POLLS = 200
@@ -116,7 +117,8 @@ def read_report(
         if outcome.code not in WAIT_CODES | REGENERATE_CODES:
             return None, outcome
         waiting = outcome
-        generate = outcome.code in REGENERATE_CODES
+        # Start a report again when none exists, or when starting one was refused for capacity.
+        generate = outcome.code in REGENERATE_CODES or outcome.source == GENERATE
 
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -142,8 +144,6 @@ def _attempt(iam: Any, account_id: str, generate: bool) -> Report | Failure:
     """One round: start a report when needed, then read it."""
     if generate:
         refused = _generate(iam, account_id)
-        if refused is not None and refused.code in WAIT_CODES:
-            return refused
         if refused is not None:
             # Generating was refused; a report made earlier may still be readable.
             existing = _get(iam, account_id)
@@ -157,7 +157,7 @@ def _generate(iam: Any, account_id: str) -> Failure | None:
         state = iam.generate_credential_report().get("State")
     except AWS_ERRORS as error:
         log.info("account %s: iam:GenerateCredentialReport: %s", account_id, error_code(error))
-        return Failure("iam:GenerateCredentialReport", error_code(error))
+        return Failure(GENERATE, error_code(error))
     log.debug("account %s: credential report state %s", account_id, state)
     return None
 
