@@ -104,7 +104,7 @@ def count_requests() -> RequestCounter:
             COUNTER.record(environ)
             return answer(app, environ, start_response)
 
-        DomainDispatcherApplication.__call__ = counted  # type: ignore[method-assign]
+        DomainDispatcherApplication.__call__ = counted  # type: ignore[method-assign,assignment]
         _counting = True
     return COUNTER
 

@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
         raise SystemExit(__doc__)
     out, kind, name, *args = argv
     target = _target(kind, name)
-    threading.Thread.run = _profiled(threading.Thread.run)  # type: ignore[method-assign]
+    threading.Thread.run = _profiled(threading.Thread.run)  # type: ignore[method-assign,assignment]
     sys.argv = [name, *args]
     profile = cProfile.Profile(time.thread_time)
     PROFILES.append(profile)
