@@ -99,7 +99,7 @@ class ScanOutcome:
 def client_config(connection: Connection, pool: int = 10) -> Config:
     """botocore's standard retry mode and timeouts; ``pool`` connections per client."""
     return Config(
-        retries={"mode": "standard", "max_attempts": connection.max_attempts},
+        retries={"mode": "standard", "total_max_attempts": connection.max_attempts},
         connect_timeout=connection.connect_timeout,
         read_timeout=connection.read_timeout,
         max_pool_connections=pool,
@@ -131,8 +131,9 @@ def connect(connection: Connection) -> tuple[boto3.Session, Caller]:
     """A session with the caller's credentials (after ``--role-arn``), and who it is."""
     try:
         session = boto3.Session(profile_name=connection.profile)
-    except ProfileNotFound:
-        message = f"the AWS profile {connection.profile!r} is not in the AWS config files"
+    except ProfileNotFound as error:
+        profile = error.kwargs.get("profile", connection.profile)
+        message = f"the AWS profile {profile!r} is not in the AWS config files"
         raise CredentialError(message, Failure("profile", "ProfileNotFound")) from None
 
     if connection.role_arn:
@@ -148,12 +149,21 @@ def identify(session: boto3.Session, connection: Connection) -> Caller:
         identity = sts.get_caller_identity()
     except AWS_ERRORS as error:
         failure = Failure("sts:GetCallerIdentity", error_code(error))
-        raise CredentialError(f"cannot identify the caller: {failure}", failure) from None
+        raise CredentialError(_identity_problem(failure), failure) from None
 
     arn = str(identity["Arn"])
     partition = partition_of_arn(arn) or "aws"
     log.info("account %s: scanning as %s", identity["Account"], arn)
     return Caller(str(identity["Account"]), partition, arn)
+
+
+def _identity_problem(failure: Failure) -> str:
+    if failure.code == "NoCredentialsError":
+        return (
+            f"no AWS credentials found ({failure}); give --profile, or set AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    return f"cannot identify the caller: {failure}"
 
 
 def _region(session: boto3.Session, connection: Connection) -> str:
