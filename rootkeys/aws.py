@@ -24,6 +24,10 @@ from rootkeys.results import AccountResult, could_not_evaluate
 
 log = logging.getLogger(__name__)
 
+# At DEBUG these botocore loggers write the signed request (with the session token) and the
+# raw answer (a whole credential report, or AssumeRole's secret key) to any handler.
+BOTOCORE_DUMPS = ("botocore.endpoint", "botocore.auth", "botocore.parsers")
+
 # The IAM actions this code calls; the README's policy lists the same (a test compares them).
 ACCOUNT_ACTIONS = (
     "iam:GetAccountSummary",
@@ -48,6 +52,29 @@ class ReportWait:
     timeout: float = 60.0
     first_pause: float = 0.25
     max_pause: float = 4.0
+
+
+class NoBotocoreDumps(logging.Filter):
+    """Drops botocore's DEBUG records of requests and answers; its other records pass.
+
+    Limitations: with this module imported, a DEBUG log shows no botocore request or
+    response dumps, for Prowler's own calls too; their INFO and WARNING records remain.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def hide_botocore_dumps() -> None:
+    """Install :class:`NoBotocoreDumps` once on each botocore logger that dumps secrets."""
+    for name in BOTOCORE_DUMPS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, NoBotocoreDumps) for existing in logger.filters):
+            logger.addFilter(NoBotocoreDumps())
+
+
+# Before any client is made: a session token must never reach a log, at any level.
+hide_botocore_dumps()
 
 
 def error_code(error: Exception) -> str:
