@@ -52,6 +52,10 @@ def list_members(org: Any) -> list[Member]:
         ) from None
 
     members = [_member(account) for page in pages for account in page.get("Accounts", [])]
+    if not members:
+        # An organization holds at least its management account: an empty list is an
+        # answer we cannot trust, and scanning nothing must not pass the gate.
+        raise OrganizationError("organizations:ListAccounts returned no accounts")
     for member in members:
         if member.skipped:
             log.info("account %s: skipped, the account is %s", member.account_id, member.state)
