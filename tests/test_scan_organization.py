@@ -17,7 +17,13 @@ import pytest
 from py_ocsf_models.events.findings.detection_finding import DetectionFinding
 
 from tests.support.moto_root import RootModel
-from tests.support.scan_run import ScanRun, close_account, make_organization, run_scan
+from tests.support.scan_run import (
+    ScanRun,
+    close_account,
+    make_organization,
+    run_scan,
+    run_scan_measured,
+)
 from tests.support.server import ACCOUNT, MotoServer
 
 ROLE_REFUSED = (
@@ -78,13 +84,11 @@ def test_organization_gives_one_finding_per_account_in_every_file(
         f"arn:aws:iam::{organization.refused}:role/OrganizationAccountAccessRole failed: "
         "AccessDenied"
     ]
+    _assert_file_contents(run, organization, moto)
 
 
-def test_organization_files_carry_right_accounts_and_names(
-    moto: MotoServer, root: RootModel, home: Path, tmp_path: Path, organization: Organization
-) -> None:
-    run = run_scan(moto.env(home), tmp_path / "out", "--organization", "-M", *ALL_FORMATS)
-
+def _assert_file_contents(run: ScanRun, organization: Organization, moto: MotoServer) -> None:
+    """Per file: the right account, resource and name; Prowler's ASFF and SARIF filters."""
     findings = {f["cloud"]["account"]["uid"]: f for f in run.ocsf()}
     for account, finding in findings.items():
         DetectionFinding(**finding)
@@ -99,6 +103,7 @@ def test_organization_files_carry_right_accounts_and_names(
     assert asff[organization.active]["Resources"][0]["Id"] == (
         f"arn:aws:iam::{organization.active}:root"
     )
+    # Prowler's SARIF writer keeps only FAIL findings.
     [sarif_run] = run.sarif()["runs"]
     assert len(sarif_run["results"]) == 2
     assert run.path("json-ocsf").name.startswith(f"rootkeys-output-{ACCOUNT}-")
@@ -261,3 +266,34 @@ def _read_all(descriptor: int) -> str:
         chunks.append(chunk)
     os.close(descriptor)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_thousand_member_organization_in_under_a_minute(
+    moto: MotoServer, root: RootModel, home: Path, tmp_path: Path
+) -> None:
+    members = make_organization(moto, 1000)
+    org = Organization(members, members[100], members[500], members[700], members[900])
+    root.add_key(org.active, 1, active=True)
+    root.add_key(org.inactive, 2, active=False)
+    root.roles_missing.add(org.refused)
+    close_account(moto, org.suspended)
+
+    measured = run_scan_measured(
+        moto.env(home), tmp_path / "out", "--organization", "-M", *ALL_FORMATS
+    )
+
+    run = measured.run
+    print(f"1,000 members: {measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:.0f} MB")
+    assert run.returncode == 3, run.stderr
+    expected = org.expected
+    assert len(expected) == 1000
+    assert run.ocsf_statuses() == expected
+    assert run.csv_statuses() == expected
+    assert run.junit_statuses() == expected
+    for finding in run.ocsf():
+        DetectionFinding(**finding)
+    assert len(run.asff()) == 999
+    assert len(run.sarif()["runs"][0]["results"]) == 2
+    assert "Total: 1000 accounts: 997 PASS, 2 FAIL, 1 MANUAL, 0 MUTED" in run.stdout_lines()
+    assert measured.seconds < 60
+    assert measured.peak_rss_mb < 300

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,34 @@ def run_scan(env: dict[str, str], out: Path, *args: str, timeout: float = 120) -
         command, env=env, capture_output=True, text=True, timeout=timeout, cwd=out.parent
     )
     return ScanRun(done.returncode, done.stdout, done.stderr, out)
+
+
+@dataclass
+class Measured:
+    run: ScanRun
+    seconds: float
+    peak_rss_mb: float
+
+
+def run_scan_measured(env: dict[str, str], out: Path, *args: str) -> Measured:
+    """Like ``run_scan``, also giving the wall time and the command's own peak memory."""
+    rootkeys = shutil.which("rootkeys")
+    assert rootkeys, "the rootkeys command is not installed"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stdout, stderr = out.parent / "scan.stdout", out.parent / "scan.stderr"
+    started = time.monotonic()
+    with stdout.open("w") as text, stderr.open("w") as errors:
+        process = subprocess.Popen(
+            [rootkeys, "scan", *args, "-o", str(out)], env=env, stdout=text, stderr=errors,
+            cwd=out.parent,
+        )
+        # wait4 gives this child's own resource use (ru_maxrss in KiB on Linux).
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+
+    run = ScanRun(process.returncode, stdout.read_text(), stderr.read_text(), out)
+    return Measured(run, seconds, usage.ru_maxrss / 1024)
 
 
 def make_organization(moto: MotoServer, members: int) -> list[str]:
