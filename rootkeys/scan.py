@@ -34,6 +34,8 @@ from rootkeys.results import AccountResult, could_not_evaluate, iam_region, part
 
 log = logging.getLogger(__name__)
 
+# The calls a scan adds to rootkeys.aws's; the README's "rootkeys scan" section lists them.
+SCAN_ACTIONS = ("sts:GetCallerIdentity", "sts:AssumeRole", "organizations:ListAccounts")
 SESSION_NAME = "rootkeys-scan"
 DEFAULT_ORG_ROLE = "OrganizationAccountAccessRole"
 # Used for sts:GetCallerIdentity when neither --region nor the profile names a region.
@@ -370,12 +372,16 @@ def scan_members(
 ) -> list[AccountResult]:
     """Evaluate every member with at most ``workers`` threads; one result each, sorted."""
     results = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rootkeys") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rootkeys")
+    try:
         futures = {pool.submit(scanner.scan, member): member for member in members}
         for future in as_completed(futures):
             results.append(_result(future, futures[future], scanner))
             if done is not None:
                 done()
+    finally:
+        # On Ctrl-C, drop the accounts not started instead of scanning them all first.
+        pool.shutdown(wait=True, cancel_futures=True)
     return sorted(results, key=lambda result: result.account_id)
 
 
