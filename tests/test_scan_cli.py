@@ -326,3 +326,12 @@ def test_version_and_help_import_neither_boto3_nor_prowler(argv: list[str]) -> N
 
     assert done.returncode == 0
     assert done.stderr == "[]\n"
+
+
+def test_readme_scan_section_names_every_call_a_scan_adds() -> None:
+    from rootkeys.scan import SCAN_ACTIONS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("\n## rootkeys scan\n", 1)[1].split("\n## ", 1)[0]
+
+    assert [action for action in SCAN_ACTIONS if f"`{action}`" not in section] == []
