@@ -40,6 +40,9 @@ SESSION_NAME = "rootkeys-scan"
 DEFAULT_ORG_ROLE = "OrganizationAccountAccessRole"
 # Used for sts:GetCallerIdentity when neither --region nor the profile names a region.
 DEFAULT_REGION = "us-east-1"
+REGION_PARTITIONS = (
+    ("us-gov-", "aws-us-gov"), ("cn-", "aws-cn"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
+)
 
 
 class CredentialError(Exception):
@@ -136,7 +139,8 @@ def connect(connection: Connection) -> tuple[boto3.Session, Caller]:
     except ProfileNotFound as error:
         profile = error.kwargs.get("profile", connection.profile)
         message = f"the AWS profile {profile!r} is not in the AWS config files"
-        raise CredentialError(message, Failure("profile", "ProfileNotFound")) from None
+        failure = Failure("loading the AWS profile", "ProfileNotFound", f"profile {profile!r}")
+        raise CredentialError(message, failure) from None
 
     if connection.role_arn:
         session = _assume_session(session, connection)
@@ -221,10 +225,14 @@ def _named_accounts(request: ScanRequest) -> list[str]:
 
 
 def _partition_guess(connection: Connection) -> str:
+    """The partition of accounts never reached: the role ARN's, or the region's."""
     if connection.role_arn:
         return partition_of_arn(connection.role_arn) or "aws"
-    if connection.region:
-        return boto3.Session().get_partition_for_region(connection.region)
+    region = connection.region or ""
+    # No session here: the credential error may be a profile that cannot be loaded.
+    for prefix, partition in REGION_PARTITIONS:
+        if region.startswith(prefix):
+            return partition
     return "aws"
 
 

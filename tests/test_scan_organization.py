@@ -297,3 +297,21 @@ def test_thousand_member_organization_in_under_a_minute(
     assert "Total: 1000 accounts: 997 PASS, 2 FAIL, 1 MANUAL, 0 MUTED" in run.stdout_lines()
     assert measured.seconds < 60
     assert measured.peak_rss_mb < 300
+
+
+def test_named_account_with_unknown_profile_gets_manual_in_its_partition(
+    moto: MotoServer, home: Path, tmp_path: Path
+) -> None:
+    env = moto.env(home)
+    env["AWS_PROFILE"] = "missing"
+
+    run = run_scan(env, tmp_path / "out", "--accounts", "111122223333", "--region", "us-gov-west-1")
+
+    assert run.returncode == 1, run.stderr
+    [finding] = run.ocsf()
+    assert finding["message"] == (
+        "Could not evaluate the root user's access keys: loading the AWS profile failed with "
+        "ProfileNotFound (profile 'missing')."
+    )
+    assert finding["resources"][0]["uid"] == "arn:aws-us-gov:iam::111122223333:root"
+    assert finding["cloud"]["region"] == "us-gov-west-1"
