@@ -15,10 +15,12 @@ module patches moto's IAM backend and responses (in this process; run the server
 * make ``sts:AssumeRole`` into chosen accounts answer ``AccessDenied``, as AWS does when
   the role is missing or does not trust the caller (moto assumes any role, even one
   that does not exist: ``RootModel.roles_missing``);
-* serve an organization of a thousand accounts in linear time: moto finds the account
-  of a request's access key by visiting every account's IAM backend in every partition,
-  creating the missing ones, on each request; the patched lookup visits only the
-  backends that exist (an access key cannot be in one that does not), same answer;
+* serve an organization of a thousand accounts fast enough for a test: on each request
+  moto finds the account of the access key by visiting every account's IAM backend in
+  every partition (creating the missing ones), and lists its own package folder. The
+  patched lookup remembers where a key was found (checking it is still there), else
+  visits only the backends that exist, newest first (an access key cannot be in one
+  that does not exist); the folder list is read once. Same answers, less work;
 * inject faults at the API: an error code for the next N calls of an action, or a delay.
 
 Everything is reset by ``RootModel.reset``. Nothing here touches rootkeys' own code.
@@ -28,11 +30,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from moto import backends as moto_backends
 from moto.iam import models as iam_models
 from moto.iam.exceptions import IAMException
 from moto.iam.models import AccountSummary, IAMBackend
@@ -191,6 +194,7 @@ def install() -> RootModel:
     TokenResponse.assume_role = _assume_role_response(TokenResponse.assume_role)  # type: ignore
     # moto.core.responses imports this name at each request, so the module attribute counts.
     iam_models.get_account_id_from = _account_of_key
+    moto_backends.list_of_moto_modules = _once(moto_backends.list_of_moto_modules)
     return MODEL
 
 
@@ -275,11 +279,32 @@ def _assume_role_response(
     return assume_role
 
 
+_KEY_OWNERS: dict[str, tuple[str, Any]] = {}
+
+
 def _account_of_key(access_key: str) -> str:
     """The account whose IAM backend holds ``access_key``; moto's default account if none."""
-    for account_id, backends in list(iam_models.iam_backends.items()):
+    known = _KEY_OWNERS.get(access_key)
+    if known is not None and access_key in known[1].access_keys:
+        return known[0]
+
+    # Newest first: a new temporary key is in the account just assumed into.
+    for account_id, backends in reversed(list(iam_models.iam_backends.items())):
         # dict.values: only the partitions' backends already made; [] would make the rest.
         for backend in list(dict.values(backends)):
             if access_key in backend.access_keys:
+                _KEY_OWNERS[access_key] = (str(account_id), backend)
                 return str(account_id)
     return str(iam_models.DEFAULT_ACCOUNT_ID)
+
+
+def _once(listing: Callable[[], Iterable[str]]) -> Callable[[], tuple[str, ...]]:
+    """moto's package folders, listed once; the installed package does not change."""
+    folders: list[tuple[str, ...]] = []
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        if not folders:
+            folders.append(tuple(listing()))
+        return folders[0]
+
+    return list_of_moto_modules
