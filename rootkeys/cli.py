@@ -241,15 +241,14 @@ def _shard(value: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+
+
 def _role_arn(value: str) -> str:
-    parts = value.split(":")
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[5].startswith(
-        "role/"
-    ):
+    if not ROLE_ARN.fullmatch(value):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)"
         )
-    _account_id(parts[4])
     return value
 
 
