@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from moto.sts.models import sts_backends
 from py_ocsf_models.events.findings.detection_finding import DetectionFinding
 
 from tests.support.moto_root import RootModel
@@ -315,3 +316,29 @@ def test_named_account_with_unknown_profile_gets_manual_in_its_partition(
     )
     assert finding["resources"][0]["uid"] == "arn:aws-us-gov:iam::111122223333:root"
     assert finding["cloud"]["region"] == "us-gov-west-1"
+
+
+def test_debug_log_of_organization_scan_holds_no_secret(
+    moto: MotoServer, root: RootModel, home: Path, tmp_path: Path
+) -> None:
+    members = make_organization(moto, 3)
+    root.add_key(members[0], 1, active=True)
+    secret = "caller-secret-never-logged"
+    rootkeys = shutil.which("rootkeys")
+    assert rootkeys
+
+    done = subprocess.run(
+        [rootkeys, "--log-level", "DEBUG", "scan", "--organization", "-o", str(tmp_path / "o")],
+        env=moto.env(home, "AKIDCALLER", secret), capture_output=True, text=True, timeout=120,
+    )
+
+    assert done.returncode == 3, done.stderr
+    assert "rootkeys.scan" in done.stderr
+    assumed = [
+        role for backends in sts_backends.values() for backend in backends.values()
+        for role in backend.assumed_roles
+    ]
+    assert len(assumed) == 3
+    leaks = [secret, "<root_account>", *(r.secret_access_key for r in assumed),
+             *(r.session_token for r in assumed)]
+    assert [leak for leak in leaks if leak in done.stderr + done.stdout] == []
