@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     _add_evaluate(commands)
     _add_scan(commands)
+    from rootkeys.remediate_cli import add_remediate_command
+
+    add_remediate_command(commands)
     return parser
 
 
