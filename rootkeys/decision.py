@@ -124,6 +124,8 @@ def _describe(key: KeySlot) -> str:
 
 
 def _usage(key: KeySlot) -> str:
+    if not key.last_used_known:
+        return "last use unknown"
     if key.last_used is None:
         return "no recorded use"
     text = f"last used {_day(key.last_used)}"

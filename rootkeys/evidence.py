@@ -37,6 +37,7 @@ class KeySlot:
     last_used: datetime | None = None
     last_used_service: str | None = None
     last_used_region: str | None = None
+    last_used_known: bool = True
 
 
 @dataclass(frozen=True)

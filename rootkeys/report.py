@@ -20,6 +20,7 @@ REQUIRED_COLUMNS = (
     "access_key_2_active",
     "access_key_2_last_rotated",
 )
+EMPTY = "n/a"
 NOT_A_DATE = frozenset({"", "n/a", "no_information", "not_supported", "none"})
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 
@@ -112,20 +113,43 @@ def _key_slot(row: list[str], header: dict[str, int], number: int) -> KeySlot | 
     rotated = _date(rotated_text)
 
     if not active and rotated is None:
-        if rotated_text.lower() not in NOT_A_DATE:
-            raise ReportFormatError(
-                f"{prefix}last_rotated has the unreadable value {rotated_text!r}"
-            )
+        _check_empty_slot(row, header, prefix, rotated_text)
         return None
 
+    used_text = _field(row, header, prefix + "last_used_date")
     return KeySlot(
         slot=number,
         active=active,
         last_rotated=rotated,
-        last_used=_date(_field(row, header, prefix + "last_used_date") or ""),
+        last_used=_date(used_text or ""),
         last_used_service=_text(_field(row, header, prefix + "last_used_service")),
         last_used_region=_text(_field(row, header, prefix + "last_used_region")),
+        last_used_known=_usage_known(used_text),
     )
+
+
+def _check_empty_slot(row: list[str], header: dict[str, int], prefix: str, rotated: str) -> None:
+    """A slot without a key reads N/A in each of its columns; anything else is contradictory.
+
+    "No key" is only ever concluded from that exact shape, never from an odd value.
+    """
+    if rotated.lower() != EMPTY:
+        raise ReportFormatError(f"{prefix}last_rotated has the unreadable value {rotated!r}")
+
+    for column in ("last_used_date", "last_used_region", "last_used_service"):
+        value = _field(row, header, prefix + column)
+        if value is not None and value.lower() != EMPTY:
+            raise ReportFormatError(
+                f"{prefix}active is false and {prefix}last_rotated is N/A, "
+                f"yet {prefix}{column} is {value!r}"
+            )
+
+
+def _usage_known(value: str | None) -> bool:
+    """False when the layout has no last-used column or its value is not readable."""
+    if value is None:
+        return False
+    return value.lower() in NOT_A_DATE or _date(value) is not None
 
 
 def _boolean(value: str | None, column: str) -> bool:
