@@ -20,8 +20,8 @@ from rootkeys.report import MAX_REPORT_BYTES, ReportFormatError, decode_content,
 
 REPORT_SOURCE = "credential report file"
 SUMMARY_SOURCE = "account summary file"
-ARN_ACCOUNT = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):")
-ACCOUNT_ID = re.compile(r"\d{12}")
+ARN_ACCOUNT = re.compile(r"arn:(aws[a-z-]*):iam::([0-9]{12}):")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
 class InputError(Exception):
@@ -49,16 +49,20 @@ def load_evidence(report_path: Path, summary_path: Path | None, account_id: str 
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, read with a bound (a device or a pipe has no size to check first)."""
     try:
-        if path.stat().st_size > MAX_REPORT_BYTES:
-            raise InputError(f"{path}: the file is larger than 64 MiB")
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_REPORT_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+
+    if len(data) > MAX_REPORT_BYTES:
+        raise InputError(f"{path}: the file is larger than 64 MiB")
+    return data
 
 
 def _report_text(path: Path) -> tuple[str, datetime | None]:
@@ -85,26 +89,44 @@ def _from_cli_json(text: str, path: Path) -> tuple[str, datetime | None]:
         csv_text = decode_content(decoded)
     except (binascii.Error, ValueError):
         raise InputError(f"{path}: Content is not base64-encoded report text") from None
-    return csv_text, _time(data.get("GeneratedTime"))
+    return csv_text, _time(data.get("GeneratedTime"), path)
 
 
 def _json_object(text: str, path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise InputError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    except _DuplicateKeyError as error:
+        raise InputError(f"{path}: the JSON names {error} twice") from None
+    except RecursionError:
+        raise InputError(f"{path}: the JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object")
     return data
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Two values for one key leave it open which one AWS meant: refuse the file."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKeyError(repr(key))
+        data[key] = value
+    return data
+
+
+def _time(value: Any, path: Path) -> datetime | None:
+    if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        return None
+        raise InputError(f"{path}: GeneratedTime {value!r} is not a time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -120,6 +142,10 @@ def _account(given: str | None, found: str | None, path: Path) -> str:
     if given is not None:
         if not ACCOUNT_ID.fullmatch(given):
             raise InputError(f"--account-id {given!r}: an account id is 12 digits")
+        if found is not None and found != given:
+            raise InputError(
+                f"--account-id {given} does not match the account {found} in the report's ARNs"
+            )
         return given
     if found is None:
         raise InputError(f"{path}: no IAM ARN in the report tells the account; pass --account-id")
@@ -143,10 +169,14 @@ def _summary(path: Path | None) -> tuple[int | None, Failure | None]:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    data = _json_object(text, path)
+    summary = _json_object(text, path).get("SummaryMap")
+    if not isinstance(summary, dict):
+        raise InputError(f"{path}: no SummaryMap object (is it get-account-summary output?)")
 
-    summary = data.get("SummaryMap", data)
-    value = summary.get("AccountAccessKeysPresent") if isinstance(summary, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if "AccountAccessKeysPresent" not in summary:
+        # Seen on GovCloud: the summary leaves the field out. Unknown, never 0.
         return None, Failure(SUMMARY_SOURCE, "MissingValue", "no AccountAccessKeysPresent in it")
+    value = summary["AccountAccessKeysPresent"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{path}: AccountAccessKeysPresent is {value!r}, not a count")
     return value, None
