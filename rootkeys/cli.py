@@ -373,12 +373,12 @@ def _progress(stack: contextlib.ExitStack) -> Callable[[int], Callable[[], None]
 
 def finish(results: list, args: argparse.Namespace, name: str, auth_method: str) -> int:
     """Filter, write the files, print the summary, and return the exit code."""
-    from rootkeys.outputs import output_stem, write_outputs
+    from rootkeys.outputs import OutputError, output_stem, write_outputs
 
     shown = [r for r in results if not args.status or r.verdict.status.value in args.status]
     when = datetime.now(timezone.utc)
     stem = (
-        args.output_directory / args.output_filename
+        args.output_directory / _file_name(args.output_filename)
         if args.output_filename
         else output_stem(args.output_directory, name, when)
     )
@@ -386,9 +386,21 @@ def finish(results: list, args: argparse.Namespace, name: str, auth_method: str)
         written = write_outputs(shown, args.output_formats, stem, auth_method)
     except OSError as error:
         raise UsageError(f"cannot write to {args.output_directory}: {error.strerror}") from None
+    except OutputError as error:
+        # A file is missing findings: print what is known, and never let the gate pass.
+        print_summary(shown, [])
+        print(f"rootkeys: error: {error}", file=sys.stderr)
+        return exit_code(results) or EXIT_MANUAL
 
     print_summary(shown, written)
     return exit_code(results)
+
+
+def _file_name(name: str) -> str:
+    """``-F`` names a file inside ``-o``, never a path elsewhere."""
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise UsageError(f"-F {name!r}: give a file name without folders (use -o for the folder)")
+    return name
 
 
 def print_summary(results: list, written: list[Path]) -> None:

@@ -45,8 +45,9 @@ def write_outputs(
     stem: Path,
     auth_method: str,
 ) -> list[Path]:
-    """Write every requested format; return the files written."""
+    """Write every requested format, replacing files of the same name; return them."""
     stem.parent.mkdir(parents=True, exist_ok=True)
+    formats = list(dict.fromkeys(formats))
     written = []
     prowler_formats = [name for name in formats if name != "junit"]
     if prowler_formats:
@@ -101,11 +102,14 @@ class OutputError(Exception):
 
 def _write_prowler(name: str, findings: list[Any], stem: Path) -> Path:
     path = Path(f"{stem}{SUFFIXES[name]}")
+    # Prowler's writers append to an existing file; start from an empty one, and learn of
+    # an unwritable folder here, as an OSError, rather than from Prowler's own exit.
+    path.open("w", encoding="utf-8").close()
     writer = _writer_class(name)(findings=findings, file_path=str(path))
     writer.batch_write_data_to_file()
-    if not path.exists():
-        # Prowler writes no file when nothing is left after its own filtering.
-        path.write_text("[]\n" if path.suffix == ".json" else "", encoding="utf-8")
+    if path.stat().st_size == 0 and path.suffix == ".json":
+        # Prowler writes nothing when nothing is left after its own filtering.
+        path.write_text("[]\n", encoding="utf-8")
 
     # Prowler's writers log a finding they cannot convert and go on; we do not.
     if name in ("json-ocsf", "csv") and len(writer.data) != len(findings):
