@@ -26,12 +26,25 @@ from rootkeys.results import ROOT_RESOURCE_NAME, AccountResult, could_not_evalua
 log = logging.getLogger(__name__)
 
 
+INACTIVE_PASS = "root_access_key_inactive_keys_pass"
+REPORT_WAIT = "root_access_key_report_wait_seconds"
+
+
+class ConfigError(ValueError):
+    """A setting of this check in Prowler's config file has a value it cannot use."""
+
+
 def options_from_config(config: dict[str, Any] | None) -> tuple[Options, ReportWait]:
-    """Read this check's settings from Prowler's audit config."""
+    """Read this check's settings from Prowler's audit config; refuse odd values."""
     config = config or {}
-    inactive_pass = bool(config.get("root_access_key_inactive_keys_pass", False))
-    wait = float(config.get("root_access_key_report_wait_seconds", ReportWait.timeout))
-    return Options(inactive_keys_pass=inactive_pass), ReportWait(timeout=wait)
+    inactive_pass = config.get(INACTIVE_PASS, False)
+    if not isinstance(inactive_pass, bool):
+        raise ConfigError(f"{INACTIVE_PASS} must be true or false, not {inactive_pass!r}")
+
+    wait = config.get(REPORT_WAIT, ReportWait.timeout)
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 < wait <= 3600:
+        raise ConfigError(f"{REPORT_WAIT} must be a number of seconds from 1 to 3600, not {wait!r}")
+    return Options(inactive_keys_pass=inactive_pass), ReportWait(timeout=float(wait))
 
 
 class RootAccessKeyCheck(Check):
@@ -46,6 +59,10 @@ class RootAccessKeyCheck(Check):
 
         try:
             result = self._evaluate(provider, account_id, partition, region)
+        except ConfigError as error:
+            log.error("account %s: check not run: %s", account_id, error)
+            reason = f"Prowler's config file is invalid for this check: {error}"
+            result = AccountResult(account_id, partition, could_not_evaluate(reason))
         except Exception as error:  # noqa: BLE001 - Prowler drops the finding of a raising check
             log.error("account %s: check failed: %s", account_id, type(error).__name__)
             reason = f"the check failed with {type(error).__name__}"

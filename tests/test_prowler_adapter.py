@@ -204,8 +204,20 @@ def call_raises() -> boto3.Session:
         ),
         pytest.param(
             moto_session, {"root_access_key_report_wait_seconds": "soon"},
-            "the check failed with ValueError",
-            f"account {ACCOUNT}: check failed: ValueError", id="wait-setting-not-a-number",
+            "Prowler's config file is invalid for this check: "
+            "root_access_key_report_wait_seconds must be a number of seconds from 1 to 3600, "
+            "not 'soon'",
+            f"account {ACCOUNT}: check not run: root_access_key_report_wait_seconds must be a "
+            "number of seconds from 1 to 3600, not 'soon'",
+            id="wait-setting-not-a-number",
+        ),
+        pytest.param(
+            moto_session, {"root_access_key_inactive_keys_pass": "no"},
+            "Prowler's config file is invalid for this check: "
+            "root_access_key_inactive_keys_pass must be true or false, not 'no'",
+            f"account {ACCOUNT}: check not run: root_access_key_inactive_keys_pass must be "
+            "true or false, not 'no'",
+            id="inactive-setting-a-string",
         ),
         pytest.param(
             call_raises, {}, "reading the evidence failed with RuntimeError",
