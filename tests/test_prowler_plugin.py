@@ -24,6 +24,10 @@ from tests.support.moto_root import RootModel
 from tests.support.prowler_run import CHECK, ProwlerRun, run_prowler
 from tests.support.server import ACCOUNT, MotoServer
 
+# One worker runs every prowler command: --checks-folder changes Prowler's installed package
+# for the length of its run, and another prowler run at that moment would see the change.
+pytestmark = pytest.mark.xdist_group("prowler")
+
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
 # The finding's compliance field, as the issue lists the mapping ids.
 COMPLIANCE = {
