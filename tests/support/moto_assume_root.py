@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -114,6 +115,7 @@ class RootSession:
     task_policy_arn: str
     task: str
     caller: str
+    token: str
 
 
 class RootSessions:
@@ -185,13 +187,14 @@ def _assume_root(self: TokenResponse) -> ActionResult:
 
     key = iam_backends[target][self.partition].create_temp_access_key()
     caller = f"arn:{self.partition}:iam::{self.current_account}:root"
+    token = f"RootSessionToken{uuid.uuid4().hex}{uuid.uuid4().hex}"
     SESSIONS.issue(key.access_key_id,
-                   RootSession(target, self.partition, policy_arn, task, caller))
+                   RootSession(target, self.partition, policy_arn, task, caller, token))
     expires = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     credentials = {
         "AccessKeyId": key.access_key_id,
         "SecretAccessKey": key.secret_access_key,
-        "SessionToken": f"rootsession{key.access_key_id}",
+        "SessionToken": token,
         "Expiration": expires,
     }
     return ActionResult({"Credentials": credentials})
