@@ -28,8 +28,9 @@ from rootkeys.remediate import (
     require_regional_sts,
     summarize,
 )
+from rootkeys.remediate_cli import DEACTIVATE_HELP
 from rootkeys.results import AccountResult
-from tests.support.moto_assume_root import install
+from tests.support.moto_assume_root import DELETE_ROOT_CREDENTIALS_ACTIONS, install
 from tests.support.moto_root import RootModel
 from tests.support.scan_run import make_organization
 from tests.support.server import MotoServer
@@ -260,3 +261,14 @@ def test_debug_apply_prints_and_writes_no_root_session_secret(
 
 def backend_secret(account: str, key_id: str) -> str:
     return str(iam_backends[account]["aws"].access_keys[key_id].secret_access_key)
+
+
+def test_deactivate_help_lists_exactly_the_task_policy_actions() -> None:
+    listed = DEACTIVATE_HELP.split("allows only ")[1].split(": not")[0]
+
+    names = {name.strip().removeprefix("and ") for name in listed.split(",")}
+    names = {n for part in names for n in part.split(" and ")}
+
+    assert {f"iam:{name.removeprefix('iam:')}" for name in names} == (
+        DELETE_ROOT_CREDENTIALS_ACTIONS
+    )
