@@ -42,7 +42,8 @@ DESCRIPTION = (
 DEACTIVATE_HELP = (
     "deactivate (iam:UpdateAccessKey) instead of deleting. AWS's task policy "
     "IAMDeleteRootUserCredentials, version v1 of 2024-11-06 (as checked in the copy of "
-    "AWS's managed policies that moto bundles, not against AWS since), allows only iam:DeleteAccessKey, DeleteSigningCertificate, DeleteLoginProfile, "
+    "AWS's managed policies that moto bundles, not against AWS since), allows only "
+    "iam:DeleteAccessKey, DeleteSigningCertificate, DeleteLoginProfile, "
     "DeactivateMFADevice, DeleteVirtualMFADevice, ListAccessKeys, ListSigningCertificates, "
     "GetLoginProfile, ListMFADevices, GetUser and GetAccessKeyLastUsed: not "
     "iam:UpdateAccessKey. So AWS refuses this with AccessDenied; rootkeys tries it, "
