@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.moto_assume_root import RootSessions, install, root_key_id
 from tests.support.moto_root import RootModel
-from tests.support.scan_run import make_organization, run_scan
+from tests.support.scan_run import close_account, make_organization, run_scan
 from tests.support.server import ACCOUNT, MotoServer
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -248,18 +248,43 @@ def test_scan_after_apply_passes_cleaned_accounts(
     }
 
 
+@pytest.mark.parametrize(
+    ("features", "fault", "message"),
+    [
+        pytest.param(["RootSessions"], None, REFUSED, id="feature-off"),
+        pytest.param(["RootCredentialsManagement"], "AccessDenied",
+                     "rootkeys: error: cannot tell whether the organization manages root "
+                     "credentials centrally: iam:ListOrganizationsFeatures failed with "
+                     "AccessDenied", id="features-unreadable"),
+    ],
+)
 def test_organization_without_root_credentials_management_is_refused(
-    moto: MotoServer, root: RootModel, home: Path, org: Organization
+    moto: MotoServer, root: RootModel, home: Path, org: Organization, features: list[str],
+    fault: str | None, message: str,
 ) -> None:
-    root.features = ["RootSessions"]
+    root.features = features
+    if fault:
+        root.fail("list_organizations_features", fault)
     audit = home / "audit.jsonl"
 
     done = remediate(moto, home, "--organization", "--apply", "--audit-log", str(audit))
 
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.splitlines() == [REFUSED]
+    assert done.stderr.splitlines() == [message]
     assert root.count("assume_root") == 0
     assert audit.read_text() == ""
+
+
+def test_suspended_member_is_skipped(
+    moto: MotoServer, root: RootModel, home: Path, org: Organization
+) -> None:
+    close_account(moto, org.idle)
+
+    done = remediate(moto, home, "--organization")
+
+    assert f"{org.idle}  SKIPPED      the account is SUSPENDED" in done.lines()
+    assert len([line for line in done.lines() if line.startswith(org.idle)]) == 1
+    assert root.count("assume_root", org.idle) == 0
 
 
 def test_management_account_is_never_touched(
