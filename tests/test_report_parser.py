@@ -114,7 +114,12 @@ def test_current_layout_with_two_keys_gives_both_slots() -> None:
 def test_old_16_column_layout_gives_slots_without_use() -> None:
     text = to_csv(HEADER_16, root_row(KEY_1, KEY_2_INACTIVE), USER)
 
-    assert parse_root_row(text) == RootRow(keys=(KeySlot(1, True, ROTATED_1), SLOT_2))
+    assert parse_root_row(text) == RootRow(
+        keys=(
+            KeySlot(1, True, ROTATED_1, last_used_known=False),
+            KeySlot(2, False, ROTATED_2, last_used_known=False),
+        )
+    )
 
 
 def test_columns_in_another_order_are_read_by_name() -> None:
@@ -128,7 +133,9 @@ def test_columns_in_another_order_are_read_by_name() -> None:
 def test_only_required_columns_give_slots() -> None:
     text = to_csv(list(REQUIRED), root_row(NO_KEY, KEY_2_INACTIVE))
 
-    assert parse_root_row(text) == RootRow(keys=(SLOT_2,))
+    assert parse_root_row(text) == RootRow(
+        keys=(KeySlot(2, False, ROTATED_2, last_used_known=False),)
+    )
 
 
 def test_root_row_without_keys_gives_empty_row_not_none() -> None:
@@ -151,11 +158,86 @@ def test_inactive_written_in_any_case_is_inactive(word: str) -> None:
     assert parse_root_row(text) == RootRow(keys=(SLOT_2,))
 
 
-@pytest.mark.parametrize("word", [*NOT_DATES, "n/a", "NOT_SUPPORTED", ""], ids=repr)
-def test_no_value_words_on_inactive_slot_mean_no_key(word: str) -> None:
+@pytest.mark.parametrize("word", ["N/A", "n/a", "N/a", " N/A "], ids=repr)
+def test_only_na_on_inactive_slot_means_no_key(word: str) -> None:
+    empty = {name: (word if name != "active" else "false") for name in NO_KEY}
+
+    assert parse_root_row(to_csv(HEADER_22, root_row(empty, empty))) == RootRow(keys=())
+
+
+@pytest.mark.parametrize(
+    "word", ["no_information", "not_supported", "NOT_SUPPORTED", "", "none", "soon"], ids=repr
+)
+def test_other_last_rotated_on_inactive_slot_is_refused(word: str) -> None:
     text = to_csv(HEADER_22, root_row({**NO_KEY, "last_rotated": word}))
 
-    assert parse_root_row(text) == RootRow(keys=())
+    assert reason(text) == f"access_key_1_last_rotated has the unreadable value {word!r}"
+
+
+@pytest.mark.parametrize("header", [HEADER_22, HEADER_16, list(REQUIRED)], ids=[22, 16, 5])
+@pytest.mark.parametrize("word", ["no_information", "not_supported", ""], ids=repr)
+def test_other_last_rotated_on_inactive_slot_is_refused_in_any_layout(
+    header: list[str], word: str
+) -> None:
+    text = to_csv(header, root_row(KEY_1, {**NO_KEY, "last_rotated": word}))
+
+    assert reason(text) == f"access_key_2_last_rotated has the unreadable value {word!r}"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("last_used_date", "2026-11-28T17:45:00+00:00"),
+        ("last_used_date", "no_information"),
+        ("last_used_date", ""),
+        ("last_used_date", "last week"),
+        ("last_used_region", "us-east-1"),
+        ("last_used_region", "not_supported"),
+        ("last_used_service", "s3"),
+        ("last_used_service", "N/A?"),
+    ],
+    ids=repr,
+)
+def test_inactive_na_slot_with_last_use_is_refused(column: str, value: str) -> None:
+    text = to_csv(HEADER_22, root_row(KEY_1, {**NO_KEY, column: value}))
+
+    assert reason(text) == (
+        "access_key_2_active is false and access_key_2_last_rotated is N/A, "
+        f"yet access_key_2_{column} is {value!r}"
+    )
+
+
+def test_inactive_na_slot_reports_its_first_set_last_use_column() -> None:
+    key = {**NO_KEY, "last_used_region": "eu-west-1", "last_used_service": "sts"}
+
+    assert reason(to_csv(HEADER_22, root_row(key))) == (
+        "access_key_1_active is false and access_key_1_last_rotated is N/A, "
+        "yet access_key_1_last_used_region is 'eu-west-1'"
+    )
+
+
+@pytest.mark.parametrize("word", ["last week", "2024-13-45", "yes", "-"], ids=repr)
+def test_unreadable_last_used_date_on_a_key_is_not_known(word: str) -> None:
+    text = to_csv(
+        HEADER_22,
+        root_row({**KEY_1, "last_used_date": word}, {**KEY_2_INACTIVE, "last_used_date": word}),
+    )
+
+    assert parse_root_row(text) == RootRow(
+        keys=(
+            KeySlot(1, True, ROTATED_1, None, "s3", "us-east-1", last_used_known=False),
+            KeySlot(2, False, ROTATED_2, last_used_known=False),
+        )
+    )
+
+
+@pytest.mark.parametrize("word", [*NOT_DATES, "n/a", "NOT_SUPPORTED", "none", "None", ""], ids=repr)
+def test_no_value_last_used_date_on_a_key_is_known_unused(word: str) -> None:
+    text = to_csv(HEADER_22, root_row({**KEY_1, "last_used_date": word}))
+
+    assert parse_root_row(text) == RootRow(
+        keys=(KeySlot(1, True, ROTATED_1, None, "s3", "us-east-1", last_used_known=True),)
+    )
 
 
 @pytest.mark.parametrize("word", NOT_DATES)
@@ -165,7 +247,7 @@ def test_no_value_words_on_active_key_are_never_dates(word: str) -> None:
 
     row = parse_root_row(to_csv(HEADER_22, root_row(key)))
 
-    assert row == RootRow(keys=(KeySlot(1, True),))
+    assert row == RootRow(keys=(KeySlot(1, True, last_used_known=True),))
 
 
 def test_inactive_key_is_found_by_its_last_rotated_date() -> None:
@@ -173,7 +255,7 @@ def test_inactive_key_is_found_by_its_last_rotated_date() -> None:
 
     row = parse_root_row(to_csv(HEADER_16, root_row(NO_KEY, key)))
 
-    assert row == RootRow(keys=(KeySlot(2, False, ROTATED_2),))
+    assert row == RootRow(keys=(KeySlot(2, False, ROTATED_2, last_used_known=False),))
 
 
 def test_dates_with_offsets_are_read_in_utc() -> None:
@@ -381,16 +463,39 @@ def words() -> st.SearchStrategy[Cell]:
     )
 
 
+def slot_cells(number: int) -> st.SearchStrategy[dict[str, Cell]]:
+    prefix = f"access_key_{number}_"
+    loose = st.fixed_dictionaries(
+        {
+            prefix + "active": booleans(),
+            prefix + "last_rotated": times(),
+            prefix + "last_used_date": times(),
+            prefix + "last_used_region": words(),
+            prefix + "last_used_service": words(),
+        }
+    )
+    # An empty slot (false and N/A throughout), and one with a single column changed: random
+    # values alone seldom build either shape.
+    na = st.sampled_from(["N/A", "n/a", "N/a"]).map(lambda word: Cell(word, None))
+    empty = st.fixed_dictionaries(
+        {prefix + "active": st.just(Cell("false", False))}
+        | {prefix + name: na for name in SLOT_FIELDS[1:]}
+    )
+    nearly = st.builds(
+        lambda cells, other, name: {**cells, prefix + name: other[prefix + name]},
+        empty,
+        loose,
+        st.sampled_from(SLOT_FIELDS),
+    )
+    return st.one_of(loose, loose, empty, nearly)
+
+
 def root_cells() -> st.SearchStrategy[dict[str, Cell]]:
-    cells: dict[str, st.SearchStrategy[Cell]] = {"user": st.just(Cell("<root_account>", None))}
-    for number in (1, 2):
-        prefix = f"access_key_{number}_"
-        cells[prefix + "active"] = booleans()
-        cells[prefix + "last_rotated"] = times()
-        cells[prefix + "last_used_date"] = times()
-        cells[prefix + "last_used_region"] = words()
-        cells[prefix + "last_used_service"] = words()
-    return st.fixed_dictionaries(cells)
+    return st.builds(
+        lambda key_1, key_2: {"user": Cell("<root_account>", None), **key_1, **key_2},
+        slot_cells(1),
+        slot_cells(2),
+    )
 
 
 def user_cells() -> st.SearchStrategy[dict[str, Cell]]:
@@ -466,17 +571,25 @@ def oracle(model: Model, content: bytes | str) -> RootRow | None:
 
 
 def expected_slot(model: Model, row: dict[str, Cell], number: int) -> KeySlot | None:
+    def present(name: str) -> bool:
+        return f"access_key_{number}_{name}" in model.header
+
     def meaning(name: str) -> object:
-        column = f"access_key_{number}_{name}"
-        return row[column].meaning if column in model.header else None
+        return row[f"access_key_{number}_{name}"].meaning if present(name) else None
+
+    def says_na(name: str) -> bool:
+        # Only the literal word N/A, in any case, is the report's "this slot is empty".
+        return row[f"access_key_{number}_{name}"].text.strip().upper() == "N/A"
 
     active, rotated = meaning("active"), meaning("last_rotated")
     if active is ...:
         raise RefusalError
-    if not active and rotated is ...:
+    if active is False and not isinstance(rotated, datetime):
+        # No key only when every column of the slot in the header reads N/A; anything
+        # else (another no-value word, an empty cell, junk, a last use) is refused.
+        if all(says_na(name) for name in SLOT_FIELDS[1:] if present(name)):
+            return None
         raise RefusalError
-    if not active and rotated is None:
-        return None
 
     used = meaning("last_used_date")
     return KeySlot(
@@ -486,6 +599,8 @@ def expected_slot(model: Model, row: dict[str, Cell], number: int) -> KeySlot | 
         last_used=used if isinstance(used, datetime) else None,
         last_used_region=meaning("last_used_region"),  # type: ignore[arg-type]
         last_used_service=meaning("last_used_service"),  # type: ignore[arg-type]
+        # Known when the column exists and holds a time or a no-value word, not junk.
+        last_used_known=present("last_used_date") and used is not ...,
     )
 
 
