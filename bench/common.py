@@ -112,8 +112,9 @@ def count_requests() -> RequestCounter:
 @contextmanager
 def moto_server() -> Iterator[MotoServer]:
     """A fresh, counted moto server on 127.0.0.1 for the length of the block."""
-    # werkzeug logs one line per request; thousands of them would bury the tables.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # werkzeug logs one line per request, and a traceback for each action moto lacks
+    # (Prowler calls two of them per user or role); thousands would bury the tables.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     count_requests()
     server = MotoServer()
     server.start()

@@ -54,10 +54,17 @@ def main(argv: list[str]) -> int:
     try:
         profile.runcall(target)
     except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
+        code = _exit_code(exit_.code)
     finally:
         _dump(out)
     return code
+
+
+def _exit_code(code: object) -> int:
+    """What the interpreter would exit with for ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
 
 
 def _dump(out: str) -> None:
