@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 EXIT_PASS, EXIT_MANUAL, EXIT_USAGE, EXIT_FAIL = 0, 1, 2, 3
 STATUSES = ("PASS", "FAIL", "MANUAL")
 DEFAULT_FORMATS = ("json-ocsf", "csv")
+MAX_WORKERS = 256
 
 
 class UsageError(Exception):
@@ -171,7 +172,7 @@ def _add_scan_credentials(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--external-id", metavar="ID", help="external id for --role-arn")
     group.add_argument(
-        "--region", metavar="REGION",
+        "--region", metavar="REGION", type=_region,
         help="STS region; needed only outside the commercial partition when the profile "
         "names none (e.g. us-gov-west-1, cn-north-1)",
     )
@@ -201,8 +202,8 @@ def _add_scan_accounts(parser: argparse.ArgumentParser) -> None:
         help="scan only the K-th of N equal shares of the sorted account list",
     )
     group.add_argument(
-        "--workers", type=_positive_int, default=16, metavar="N",
-        help="accounts scanned at the same time (default: 16)",
+        "--workers", type=_workers, default=16, metavar="N",
+        help=f"accounts scanned at the same time, 1 to {MAX_WORKERS} (default: 16)",
     )
 
 
@@ -255,6 +256,20 @@ def _role_arn(value: str) -> str:
     return value
 
 
+def _workers(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_WORKERS:
+        # Each worker holds HTTP connections; beyond this the pool costs memory, not speed.
+        raise argparse.ArgumentTypeError(f"{value!r} is more than {MAX_WORKERS} workers")
+    return number
+
+
+def _region(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]+", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an AWS region name (us-east-1)")
+    return value
+
+
 def _positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -270,8 +285,10 @@ def _positive_float(value: str) -> float:
         number = float(value)
     except ValueError:
         number = 0.0
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0")
+    if not 0 < number < 86400:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of seconds above 0 and below a day"
+        )
     return number
 
 
@@ -290,6 +307,10 @@ def run_scan(args: argparse.Namespace) -> int:
 
     for member in outcome.skipped:
         print(f"{member.account_id}  skipped: the account is {member.state}")
+    if not outcome.results:
+        # Nothing looked at is not a pass: a gate must not go green on an empty selection.
+        raise UsageError("no account was scanned: the selection, after skipping suspended "
+                         "or closed accounts and taking the shard, is empty")
     results = apply_mutelist(mutelist, outcome.results) if mutelist else outcome.results
     return finish(results, args, name=outcome.name, auth_method=outcome.auth_method)
 
@@ -335,11 +356,14 @@ def _accounts_file(path: Path | None) -> list[str]:
         return []
     try:
         with path.open(encoding="utf-8") as handle:
-            return read_account_ids(handle)
+            ids = read_account_ids(handle)
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror}") from None
     except ValueError as error:
         raise UsageError(f"{path}: {error}") from None
+    if not ids:
+        raise UsageError(f"{path}: no account id in the file")
+    return ids
 
 
 def _mutelist(path: Path | None) -> Mutelist | None:

@@ -39,6 +39,7 @@ from typing import Any
 import yaml
 
 from rootkeys.catalog import CHECK_ID
+from rootkeys.decision import Status
 from rootkeys.results import AccountResult
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,9 @@ def apply_mutelist(mutelist: Mutelist, results: Sequence[AccountResult]) -> list
     """The results, with ``muted`` set on each finding the mutelist mutes."""
     muted = []
     for result in results:
-        if mutelist.mutes(result):
+        # "Could not evaluate" is never muted: a mutelist accepts a known risk, and an
+        # account nobody could look at has no known state to accept.
+        if result.verdict.status is not Status.MANUAL and mutelist.mutes(result):
             log.info("account %s: finding muted by the mutelist", result.account_id)
             result = replace(result, muted=True)
         muted.append(result)

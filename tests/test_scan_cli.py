@@ -240,7 +240,7 @@ def test_unknown_access_key_exits_2_naming_the_call(
         (["--workers", "0"], "argument --workers: '0' is not a whole number of at least 1"),
         (
             ["--report-wait", "-1"],
-            "argument --report-wait: '-1' is not a number of seconds above 0",
+            "argument --report-wait: '-1' is not a number of seconds above 0 and below a day",
         ),
         (
             ["--role-arn", "arn:aws:iam::123:user/x"],
@@ -252,11 +252,17 @@ def test_unknown_access_key_exits_2_naming_the_call(
         (["--org-role", "Audit"], "--org-role needs --organization, --accounts or --accounts-file"),
         (["-M", "html"], "argument -M/--output-formats: 'html' is not one of: json-ocsf, csv, "
          "json-asff, sarif, junit"),
+        (["--workers", "257"], "argument --workers: '257' is more than 256 workers"),
+        (["--region", "us-east-1 "], "argument --region: 'us-east-1 ' is not an AWS region "
+         "name (us-east-1)"),
+        (["--read-timeout", "inf"], "argument --read-timeout: 'inf' is not a number of "
+         "seconds above 0 and below a day"),
     ],
     ids=[
         "short-account-id", "shard-zero", "shard-above-count", "shard-not-a-fraction",
         "no-workers", "negative-wait", "user-arn-as-role", "external-id-alone",
-        "shard-alone", "org-role-alone", "unknown-format",
+        "shard-alone", "org-role-alone", "unknown-format", "too-many-workers",
+        "region-with-space", "endless-timeout",
     ],
 )
 def test_bad_arguments_exit_2_with_message(
@@ -290,6 +296,21 @@ def test_bad_accounts_file_exits_2(
 
     assert run.returncode == 2
     assert run.stderr.splitlines() == [f"rootkeys: error: {accounts}: {message}"]
+
+
+@pytest.mark.parametrize("content", ["", "# generated list came out empty\n\n"],
+                         ids=["empty", "comments-only"])
+def test_accounts_file_without_ids_exits_2(
+    moto: MotoServer, home: Path, tmp_path: Path, content: str
+) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text(content)
+
+    run = run_scan(moto.env(home), tmp_path / "out", "--accounts-file", str(accounts))
+
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [f"rootkeys: error: {accounts}: no account id in the file"]
+    assert run.files() == []
 
 
 def test_missing_accounts_file_exits_2(moto: MotoServer, home: Path, tmp_path: Path) -> None:

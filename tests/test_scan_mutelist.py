@@ -247,3 +247,16 @@ def test_malformed_mutelist_exits_2_before_scanning(
     ]
     assert run.files() == []
     assert root.count("get_account_summary") == 0
+
+
+def test_mutelist_never_mutes_an_account_that_could_not_be_evaluated(tmp_path: Path) -> None:
+    mutelist = _load(tmp_path, _rule("*", check="*"))
+    manual = Verdict(Status.MANUAL, "Could not evaluate the root user's access keys: x.")
+    results = [
+        AccountResult(BREAK_GLASS, "aws", FAILING),
+        AccountResult(OTHER, "aws", manual),
+    ]
+
+    muted = apply_mutelist(mutelist, results)
+
+    assert [(r.account_id, r.muted) for r in muted] == [(BREAK_GLASS, True), (OTHER, False)]

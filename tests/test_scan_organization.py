@@ -342,3 +342,20 @@ def test_debug_log_of_organization_scan_holds_no_secret(
     leaks = [secret, "<root_account>", *(r.secret_access_key for r in assumed),
              *(r.session_token for r in assumed)]
     assert [leak for leak in leaks if leak in done.stderr + done.stdout] == []
+
+
+def test_selection_left_empty_by_skipping_exits_2_instead_of_passing(
+    moto: MotoServer, home: Path, tmp_path: Path
+) -> None:
+    members = make_organization(moto, 2)
+    close_account(moto, members[0])
+
+    run = run_scan(moto.env(home), tmp_path / "out", "--organization", "--accounts", members[0])
+
+    assert run.returncode == 2
+    assert run.stdout.splitlines() == [f"{members[0]}  skipped: the account is SUSPENDED"]
+    assert run.stderr.splitlines() == [
+        "rootkeys: error: no account was scanned: the selection, after skipping suspended "
+        "or closed accounts and taking the shard, is empty"
+    ]
+    assert run.files() == []
