@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -105,6 +106,7 @@ def read_evidence(
         report=report,
         report_failure=report_failure,
         root_management=root_management,
+        read_at=datetime.now(timezone.utc),
     )
 
 

@@ -15,10 +15,14 @@ a key whose state is unknown still fails.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 from rootkeys.evidence import ROOT_ROW_USER, Evidence, Failure, KeySlot, Report
+
+# How old a credential report may be, at a live check, to vouch that keys are inactive.
+FRESH_MINUTES = 15
+FRESH = timedelta(minutes=FRESH_MINUTES)
 
 
 class Status(str, Enum):
@@ -67,7 +71,7 @@ def _summary_says_some(evidence: Evidence, options: Options) -> Verdict:
     report = evidence.report
     keys = report.root.keys if report and report.root else ()
     if keys:
-        return _keys_found(keys, options, "")
+        return _keys_found(keys, options, "", _stale(evidence))
     if report is not None and report.root is not None:
         return Verdict(
             Status.FAIL,
@@ -93,7 +97,7 @@ def _from_report_alone(evidence: Evidence, options: Options) -> Verdict:
 
     reason = f"; decided from {_report_name(report)} because {_summary_problem(evidence)}"
     if report.root.keys:
-        return _keys_found(report.root.keys, options, reason)
+        return _keys_found(report.root.keys, options, reason, _stale(evidence))
     return Verdict(
         Status.PASS,
         f"The root user has no access keys, according to {_report_name(report)}; "
@@ -101,9 +105,18 @@ def _from_report_alone(evidence: Evidence, options: Options) -> Verdict:
     )
 
 
-def _keys_found(keys: tuple[KeySlot, ...], options: Options, reason: str) -> Verdict:
+def _keys_found(
+    keys: tuple[KeySlot, ...], options: Options, reason: str, stale: str | None
+) -> Verdict:
     details = "; ".join(_describe(key) for key in keys)
     all_inactive = not any(key.active for key in keys)
+    if options.inactive_keys_pass and all_inactive and stale:
+        return Verdict(
+            Status.FAIL,
+            f"The root user has {_count(len(keys))}, all inactive in {stale}, so a key "
+            f"created or activated since cannot be ruled out: {details}{reason}.",
+            keys,
+        )
     if options.inactive_keys_pass and all_inactive:
         return Verdict(
             Status.PASS,
@@ -112,6 +125,22 @@ def _keys_found(keys: tuple[KeySlot, ...], options: Options, reason: str) -> Ver
             keys,
         )
     return Verdict(Status.FAIL, f"The root user has {_count(len(keys))}: {details}{reason}.", keys)
+
+
+def _stale(evidence: Evidence) -> str | None:
+    """The report's name when it is older than ``FRESH`` before a live read, else None.
+
+    Only a fresh report may vouch that every key is inactive: AWS reuses a report for up to
+    four hours. Offline files (no read time) are taken as one snapshot with the summary.
+    """
+    report = evidence.report
+    if evidence.read_at is None or report is None:
+        return None
+    if report.generated is None:
+        return f"{_report_name(report)}, whose age at this check is unknown"
+    if evidence.read_at - report.generated <= FRESH:
+        return None
+    return f"{_report_name(report)}, older than {FRESH_MINUTES} minutes at this check"
 
 
 def _describe(key: KeySlot) -> str:

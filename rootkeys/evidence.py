@@ -74,4 +74,5 @@ class Evidence:
     report: Report | None = None
     report_failure: Failure | None = None
     root_management: bool | None = None
+    read_at: datetime | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -46,6 +46,7 @@ def evidence(
     report: Report | None,
     summary_failure: Failure | None = None,
     report_failure: Failure | None = None,
+    read_at: datetime | None = None,
 ) -> Evidence:
     return Evidence(
         account_id="111122223333",
@@ -53,6 +54,7 @@ def evidence(
         summary_failure=summary_failure,
         report=report,
         report_failure=report_failure,
+        read_at=read_at,
     )
 
 
@@ -222,6 +224,29 @@ INACTIVE_OPTION = [
         "Could not evaluate the root user's access keys: iam:GetAccountSummary failed with "
         "AccessDenied and iam:GetCredentialReport failed with AccessDenied.",
         id="nothing-readable-still-manual",
+    ),
+    pytest.param(
+        evidence(1, report(INACTIVE), read_at=GENERATED + timedelta(minutes=15)),
+        Status.PASS,
+        f"The root user has 1 access key, all inactive, which this scan's configuration "
+        f"accepts: {INACTIVE_TEXT}.",
+        id="live-read-of-15-minute-old-report-passes",
+    ),
+    pytest.param(
+        evidence(1, report(INACTIVE), read_at=GENERATED + timedelta(minutes=16)),
+        Status.FAIL,
+        f"The root user has 1 access key, all inactive in {REPORT_OF}, older than 15 "
+        "minutes at this check, so a key created or activated since cannot be ruled out: "
+        f"{INACTIVE_TEXT}.",
+        id="live-read-of-older-report-fails",
+    ),
+    pytest.param(
+        evidence(1, report(INACTIVE, generated=None), read_at=GENERATED),
+        Status.FAIL,
+        "The root user has 1 access key, all inactive in the credential report (generation "
+        "time unknown), whose age at this check is unknown, so a key created or activated "
+        f"since cannot be ruled out: {INACTIVE_TEXT}.",
+        id="live-read-of-report-of-unknown-time-fails",
     ),
 ]
 
