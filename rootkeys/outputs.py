@@ -11,6 +11,7 @@ always hold one finding per account.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -102,21 +103,30 @@ class OutputError(Exception):
 
 def _write_prowler(name: str, findings: list[Any], stem: Path) -> Path:
     path = Path(f"{stem}{SUFFIXES[name]}")
+    part = _part_file(path)
     # Prowler's writers append to an existing file; start from an empty one, and learn of
     # an unwritable folder here, as an OSError, rather than from Prowler's own exit.
-    path.open("w", encoding="utf-8").close()
-    writer = _writer_class(name)(findings=findings, file_path=str(path))
+    part.open("w", encoding="utf-8").close()
+    writer = _writer_class(name)(findings=findings, file_path=str(part))
     writer.batch_write_data_to_file()
-    if path.stat().st_size == 0 and path.suffix == ".json":
+    if part.stat().st_size == 0 and path.suffix == ".json":
         # Prowler writes nothing when nothing is left after its own filtering.
-        path.write_text("[]\n", encoding="utf-8")
+        part.write_text("[]\n", encoding="utf-8")
 
     # Prowler's writers log a finding they cannot convert and go on; we do not.
     if name in ("json-ocsf", "csv") and len(writer.data) != len(findings):
+        part.unlink()
         raise OutputError(
             f"{path}: {len(writer.data)} of {len(findings)} findings could be written"
         )
+    os.replace(part, path)
     return path
+
+
+def _part_file(path: Path) -> Path:
+    """Where a file is written before it replaces ``path`` at once: two runs writing the
+    same name leave one whole file, never a mix."""
+    return path.with_name(f".{path.name}.{os.getpid()}.part")
 
 
 def _writer_class(name: str) -> Any:
@@ -152,7 +162,9 @@ def write_junit(results: Sequence[AccountResult], path: Path) -> Path:
     for result in results:
         _junit_case(suite, result)
 
-    ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    part = _part_file(path)
+    ElementTree.ElementTree(suite).write(part, encoding="utf-8", xml_declaration=True)
+    os.replace(part, path)
     return path
 
 

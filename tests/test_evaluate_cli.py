@@ -242,3 +242,22 @@ def test_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
         "json-ocsf, csv, json-asff, sarif, junit"
     )
     assert "Traceback" not in run.stderr
+
+
+def test_two_runs_writing_one_name_leave_whole_files(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "rootkeys.cli", "evaluate", "--credential-report", str(REPORT_CSV),
+        "-F", "same", "-M", "json-ocsf", "csv", "-o", str(output),
+    ]
+    runs = [
+        subprocess.Popen(command, cwd=tmp_path, env=offline_env(), stdout=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    codes = [run.wait(timeout=120) for run in runs]
+
+    assert codes == [3, 3]
+    assert sorted(path.name for path in output.iterdir()) == ["same.csv", "same.ocsf.json"]
+    [finding] = json.loads((output / "same.ocsf.json").read_text(encoding="utf-8"))
+    assert finding["status_code"] == "FAIL"
+    assert len((output / "same.csv").read_text(encoding="utf-8").splitlines()) >= 2
