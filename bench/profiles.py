@@ -8,13 +8,17 @@ the most cumulative CPU. Profiling slows a run down; read the shares, not the se
 
 ``scan`` is ``rootkeys scan`` on one account, ``sweep`` is ``rootkeys scan --organization``
 over ``--members`` accounts (after one unprofiled run, as in ``bench.sweep``), ``plugin`` and
-``prowler`` are ``prowler aws -c`` with our check and with Prowler's.
+``prowler`` are ``prowler aws -c`` with our check and with Prowler's. ``stages`` times the
+steps every ``prowler aws`` run takes before any check, without a profiler (cProfile
+inflates Prowler's many small pydantic calls several times over).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import pstats
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -38,11 +42,30 @@ from bench.common import (
 )
 from bench.sweep import Organization
 
-CASES = ("scan", "sweep", "plugin", "prowler")
+CASES = ("scan", "sweep", "plugin", "prowler", "stages")
 IMPORT_BUILTINS = ("marshal", "_imp.", "builtins.exec", "open_code", "builtins.__build_class__")
 SOCKET_BUILTINS = ("_ssl.", "_socket.", "select.")
 # Left out of the function table: the importer, runpy and this package's own wrapper.
 SKIPPED = frozenset({"import machinery", "other", "other built-ins", "sockets"})
+# Run in a fresh interpreter: the steps of Prowler's start-up, called through its own API in
+# the order its main function calls them, each timed in wall and CPU seconds.
+STAGES = """
+import json, time
+marks = []
+def step(name, call):
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = call()
+    marks.append([name, time.perf_counter() - wall, time.process_time() - cpu])
+    return value
+main = step("import prowler.__main__", lambda: __import__("prowler.__main__", fromlist=["x"]))
+checks = step("CheckMetadata.get_bulk('aws')", lambda: main.CheckMetadata.get_bulk("aws"))
+frameworks = step("Compliance.get_bulk('aws')", lambda: main.Compliance.get_bulk("aws"))
+step("update_checks_metadata_with_compliance",
+     lambda: main.update_checks_metadata_with_compliance(frameworks, checks))
+step("get_bulk_compliance_frameworks_universal('aws')",
+     lambda: main.get_bulk_compliance_frameworks_universal("aws"))
+print(json.dumps(marks))
+"""
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -71,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.large:
             seed_users_and_roles(server, args.large, args.large)
         for case in args.cases:
+            if case == "stages":
+                sections.append(prowler_stages(env))
+                continue
             if case == "sweep":
                 Organization(server).grow_to(args.members)
                 warm = ["--organization"]
@@ -113,6 +139,20 @@ def profile_case(
         f"of which {import_cpu(stats):.2f} s inside imports (cumulative)."
     )
     return "\n\n".join([head, by_package(stats, total, top), by_function(stats, top)])
+
+
+def prowler_stages(env: dict[str, str]) -> str:
+    """Prowler's start-up steps, timed without a profiler in a fresh interpreter."""
+    progress("timing Prowler's start-up stages")
+    done = subprocess.run(
+        [sys.executable, "-c", STAGES], env=env, capture_output=True, text=True, timeout=600,
+        check=True,
+    )
+    marks = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = [[name, f"{wall:.2f}", f"{cpu:.2f}"] for name, wall, cpu in marks]
+    rows.append(["**total**", f"{sum(m[1] for m in marks):.2f}", f"{sum(m[2] for m in marks):.2f}"])
+    head = "**stages**: what every `prowler aws` run does before its first check, no profiler."
+    return "\n\n".join([head, markdown_table(["step", "wall s", "CPU s"], rows)])
 
 
 def by_package(stats: pstats.Stats, total: float, top: int) -> str:
