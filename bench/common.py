@@ -1,9 +1,11 @@
 """What every benchmark shares: the counted moto server, timed runs, pairs and tables.
 
-Timing is wall time of a child process, from ``Popen`` to its exit. Peak memory is the
-child's own maximum resident set, read from ``os.wait4`` (so one run's peak never leaks
-into the next, as ``RUSAGE_CHILDREN`` would). Requests are counted in the server itself,
-by a WSGI wrapper that sees every request moto receives, whatever the action.
+Timing is wall time of a child process, from its start to its exit. Peak memory is the
+child's own maximum resident set, read from ``os.wait4`` by a small launcher process (so
+neither an earlier run's peak, as with ``RUSAGE_CHILDREN``, nor this process's, which
+holds the moto server, shows in it; see ``bench/launch.py``). Requests are counted in the
+server itself, by a WSGI wrapper that sees every request moto receives, whatever the
+action.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import argparse
 import io
 import json
 import logging
-import os
 import re
 import resource
 import shutil
@@ -39,6 +40,7 @@ from tests.support.server import ACCOUNT, MotoServer
 __all__ = ["ACCOUNT"]
 
 BIN = Path(sys.executable).parent
+LAUNCHER = Path(__file__).with_name("launch.py")
 SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 PROWLER_CHECK = "iam_no_root_access_key"
 OUR_CHECK = "iam_root_access_key_absent"
@@ -147,27 +149,25 @@ class Measured:
 
 
 def run_timed(command: Sequence[str], env: dict[str, str], log: Path) -> Measured:
-    """Run one child to its end; its wall time, exit code, peak RSS and server requests."""
+    """Run one child to its end; its wall time, exit code, peak RSS and server requests.
+
+    The child is started by ``bench/launch.py``, which times it and reads its rusage, so
+    the moto server's memory in this process never shows in the child's peak RSS.
+    """
     COUNTER.take()
+    figures = log.with_suffix(".json")
+    launcher = [sys.executable, str(LAUNCHER), str(figures), str(RUN_TIMEOUT), *command]
     server_start = _own_cpu()
     with log.open("wb") as output:
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            list(command), env=env, cwd=log.parent, stdout=output, stderr=subprocess.STDOUT
+        subprocess.run(
+            launcher, env=env, cwd=log.parent, stdout=output, stderr=subprocess.STDOUT,
+            timeout=RUN_TIMEOUT + 60, check=True,
         )
-        timer = threading.Timer(RUN_TIMEOUT, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
     server_cpu = _own_cpu() - server_start
-    cpu = usage.ru_utime + usage.ru_stime
-    # Linux reports ru_maxrss in KiB.
-    rss = usage.ru_maxrss / 1024
-    return Measured(seconds, child.returncode, rss, cpu, server_cpu, COUNTER.take())
+    run = json.loads(figures.read_text())
+    return Measured(
+        run["seconds"], run["returncode"], run["rss_mb"], run["cpu"], server_cpu, COUNTER.take()
+    )
 
 
 def _own_cpu() -> float:
