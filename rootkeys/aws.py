@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -176,7 +176,10 @@ def _attempt(iam: Any, account_id: str, generate: bool) -> Report | Failure:
         if refused is not None:
             # Generating was refused; a report made earlier may still be readable.
             existing = _get(iam, account_id)
-            return existing if isinstance(existing, Report) else refused
+            if isinstance(existing, Report) or refused.code in WAIT_CODES:
+                return existing if isinstance(existing, Report) else refused
+            # Name both calls: the finding must say each call that failed and its code.
+            return replace(refused, detail=f"then {existing}")
     return _get(iam, account_id)
 
 

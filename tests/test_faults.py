@@ -90,7 +90,8 @@ DENIED = [
         True,
         Status.FAIL,
         "The root user has at least one access key, according to the account summary; "
-        "its details are unknown because iam:GenerateCredentialReport failed with AccessDenied.",
+        "its details are unknown because iam:GenerateCredentialReport failed with AccessDenied "
+        "(then iam:GetCredentialReport failed with ReportNotPresent).",
         id="generate-denied-key",
     ),
     pytest.param(
@@ -127,14 +128,16 @@ DENIED = [
         ["iam:GetAccountSummary", "iam:GenerateCredentialReport", "iam:GetCredentialReport"],
         True,
         Status.MANUAL,
-        f"{COULD_NOT}{SUMMARY_DENIED} and iam:GenerateCredentialReport failed with AccessDenied.",
+        f"{COULD_NOT}{SUMMARY_DENIED} and iam:GenerateCredentialReport failed with AccessDenied"
+        " (then iam:GetCredentialReport failed with AccessDenied).",
         id="all-denied-key",
     ),
     pytest.param(
         ["iam:GetAccountSummary", "iam:GenerateCredentialReport", "iam:GetCredentialReport"],
         False,
         Status.MANUAL,
-        f"{COULD_NOT}{SUMMARY_DENIED} and iam:GenerateCredentialReport failed with AccessDenied.",
+        f"{COULD_NOT}{SUMMARY_DENIED} and iam:GenerateCredentialReport failed with AccessDenied"
+        " (then iam:GetCredentialReport failed with AccessDenied).",
         id="all-denied-no-key",
     ),
     pytest.param(
@@ -410,7 +413,8 @@ def test_everything_throttled_gives_manual(moto: MotoServer, root: RootModel) ->
     assert result.verdict.status == Status.MANUAL
     assert result.verdict.status_extended == (
         f"{COULD_NOT}iam:GetAccountSummary failed with Throttling and "
-        "iam:GenerateCredentialReport failed with Throttling."
+        "iam:GenerateCredentialReport failed with Throttling "
+        "(then iam:GetCredentialReport failed with Throttling)."
     )
 
 
@@ -424,7 +428,8 @@ def test_connection_refused_gives_manual_naming_the_error_class() -> None:
     assert result.verdict.status == Status.MANUAL
     assert result.verdict.status_extended == (
         f"{COULD_NOT}iam:GetAccountSummary failed with EndpointConnectionError and "
-        "iam:GenerateCredentialReport failed with EndpointConnectionError."
+        "iam:GenerateCredentialReport failed with EndpointConnectionError "
+        "(then iam:GetCredentialReport failed with EndpointConnectionError)."
     )
     assert elapsed <= SLACK
 
@@ -443,7 +448,8 @@ def test_read_timeouts_everywhere_give_manual_naming_the_error_class(
     assert result.verdict.status == Status.MANUAL
     assert result.verdict.status_extended == (
         f"{COULD_NOT}iam:GetAccountSummary failed with ReadTimeoutError and "
-        "iam:GenerateCredentialReport failed with ReadTimeoutError."
+        "iam:GenerateCredentialReport failed with ReadTimeoutError "
+        "(then iam:GetCredentialReport failed with ReadTimeoutError)."
     )
     assert elapsed <= 6 * 0.2 + SLACK
 
@@ -610,7 +616,8 @@ def test_one_broken_account_costs_only_its_own_finding(
     ]
     assert results[2].verdict.status_extended == (
         f"{COULD_NOT}iam:GetAccountSummary failed with {code} and "
-        f"iam:GenerateCredentialReport failed with {code}."
+        f"iam:GenerateCredentialReport failed with {code} "
+        f"(then iam:GetCredentialReport failed with {code})."
     )
     assert [r.resource_arn for r in results] == [f"arn:aws:iam::{a}:root" for a in ACCOUNTS]
     assert results[0].verdict.status_extended == f"{KEY_1}."

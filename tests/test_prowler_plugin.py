@@ -178,7 +178,8 @@ def test_credential_report_denied_fails_from_the_account_summary(
     key, secret = moto.user_denied(["iam:GenerateCredentialReport", "iam:GetCredentialReport"])
     message = (
         "The root user has at least one access key, according to the account summary; "
-        "its details are unknown because iam:GenerateCredentialReport failed with AccessDenied."
+        "its details are unknown because iam:GenerateCredentialReport failed with AccessDenied "
+        "(then iam:GetCredentialReport failed with AccessDenied)."
     )
 
     run = run_prowler(moto.env(home, key, secret), tmp_path / "out")
@@ -196,7 +197,8 @@ def test_summary_and_report_denied_gives_one_manual_finding(
     key, secret = moto.user_denied(denied)
     message = (
         "Could not evaluate the root user's access keys: iam:GetAccountSummary failed with "
-        "AccessDenied and iam:GenerateCredentialReport failed with AccessDenied."
+        "AccessDenied and iam:GenerateCredentialReport failed with AccessDenied "
+        "(then iam:GetCredentialReport failed with AccessDenied)."
     )
 
     run = run_prowler(moto.env(home, key, secret), tmp_path / "out", ALL_FORMATS)

@@ -92,7 +92,8 @@ def test_evidence_denied_gives_manual_with_exit_1(
     assert run.returncode == 1, run.stderr
     text = (
         "Could not evaluate the root user's access keys: iam:GetAccountSummary failed with "
-        "AccessDenied and iam:GenerateCredentialReport failed with AccessDenied."
+        "AccessDenied and iam:GenerateCredentialReport failed with AccessDenied "
+        "(then iam:GetCredentialReport failed with AccessDenied)."
     )
     assert _summary(run, "1 account: 0 PASS, 0 FAIL, 1 MANUAL, 0 MUTED") == [
         f"{ACCOUNT}  MANUAL  {text}"
