@@ -13,26 +13,12 @@ from prowler.lib.check.models import CheckMetadata
 
 from rootkeys.catalog import CHECK_ID, compliance_map, control
 from rootkeys.generate import COMPLIANCE_DIR, rendered
+from tests.support.mapping import ISSUE_MAPPING
 
 REPO = Path(__file__).parents[1]
 GENERATED = sorted(rendered(), key=str)
 METADATA_FILE = REPO / "checks" / CHECK_ID / f"{CHECK_ID}.metadata.json"
 COMPLIANCE_FILES = sorted((REPO / COMPLIANCE_DIR).glob("*.json"))
-# The mapping ids of the issue, as Prowler writes them into a finding's compliance field.
-ISSUE_MAPPING = {
-    "CIS-1.2": ["1.12"],
-    "CIS-1.4": ["1.4"],
-    "CIS-1.5": ["1.4"],
-    "CIS-2.0": ["1.4"],
-    "CIS-3.0": ["1.4"],
-    "CIS-4.0.1": ["1.4"],
-    "CIS-5.0": ["1.3"],
-    "CIS-6.0": ["2.3"],
-    "CIS-7.0": ["2.4"],
-    "CIS-Controls-v7": ["4.3"],
-    "CIS-Controls-v8.1": ["4.7"],
-    "AWS-Foundational-Security-Best-Practices": ["IAM.4"],
-}
 # What the issue asks the CIS metadata to carry, each in our own words.
 CIS_FIELDS = (
     "description", "rationale", "impact", "audit_console", "audit_cli",

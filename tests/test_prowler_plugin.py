@@ -20,6 +20,7 @@ import prowler
 import pytest
 import yaml
 
+from tests.support.mapping import ISSUE_MAPPING
 from tests.support.moto_root import RootModel
 from tests.support.prowler_run import CHECK, ProwlerRun, run_prowler
 from tests.support.server import ACCOUNT, MotoServer
@@ -30,20 +31,7 @@ pytestmark = pytest.mark.xdist_group("prowler")
 
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
 # The finding's compliance field, as the issue lists the mapping ids.
-COMPLIANCE = {
-    "CIS-1.2": ["1.12"],
-    "CIS-1.4": ["1.4"],
-    "CIS-1.5": ["1.4"],
-    "CIS-2.0": ["1.4"],
-    "CIS-3.0": ["1.4"],
-    "CIS-4.0.1": ["1.4"],
-    "CIS-5.0": ["1.3"],
-    "CIS-6.0": ["2.3"],
-    "CIS-7.0": ["2.4"],
-    "CIS-Controls-v7": ["4.3"],
-    "CIS-Controls-v8.1": ["4.7"],
-    "AWS-Foundational-Security-Best-Practices": ["IAM.4"],
-}
+COMPLIANCE = ISSUE_MAPPING
 ALL_FORMATS = ("json-ocsf", "csv", "json-asff", "html")
 PROWLER_IAM = Path(prowler.__path__[0]) / "providers" / "aws" / "services" / "iam"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

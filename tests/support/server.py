@@ -6,6 +6,7 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
@@ -64,7 +65,7 @@ class MotoServer:
         )
         return env
 
-    def client(self, service: str, access_key: str = "testing", secret: str = "testing"):  # noqa: ANN201
+    def client(self, service: str, access_key: str = "testing", secret: str = "testing") -> Any:
         return boto3.client(
             service,
             endpoint_url=self.url,
