@@ -119,7 +119,7 @@ def read_summary(iam: Any, account_id: str) -> tuple[int | None, Failure | None]
         return None, Failure("iam:GetAccountSummary", error_code(error))
 
     value = response.get("SummaryMap", {}).get("AccountAccessKeysPresent")
-    if not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         log.warning("account %s: account summary lacks AccountAccessKeysPresent", account_id)
         return None, Failure(
             "iam:GetAccountSummary", "MissingValue", "no AccountAccessKeysPresent in the answer"

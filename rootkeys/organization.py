@@ -18,7 +18,7 @@ from rootkeys.aws import AWS_ERRORS, error_code
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_ID = re.compile(r"\d{12}")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 SHARD = re.compile(r"(\d+)/(\d+)")
 # AWS's account states (``State``; the older ``Status`` field uses the first ones too).
 SKIPPED_STATES = frozenset({"SUSPENDED", "PENDING_CLOSURE", "CLOSED"})
@@ -65,7 +65,12 @@ def list_members(org: Any) -> list[Member]:
 def _member(account: dict[str, Any]) -> Member:
     # ``State`` replaces ``Status``; an answer may carry either or both.
     state = account.get("State") or account.get("Status") or "ACTIVE"
-    return Member(str(account["Id"]), str(account.get("Name", "")), str(state))
+    try:
+        account_id = parse_account_id(str(account.get("Id", "")))
+    except ValueError as error:
+        # An entry we cannot name would be scanned as some other account, or not at all.
+        raise OrganizationError(f"organizations:ListAccounts returned {error}") from None
+    return Member(account_id, str(account.get("Name", "")), str(state))
 
 
 def parse_account_id(text: str) -> str:
